@@ -1,0 +1,24 @@
+"""All models, importable from one place."""
+
+from backoffice.models.audit import AuditLog
+from backoffice.models.base import UTCDateTime, utcnow
+from backoffice.models.catalog import Book, Product
+from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
+from backoffice.models.users import Role, User, UserProfile, ensure_profile, new_uniquifier
+
+__all__ = [
+    "ORDER_STATUSES",
+    "AuditLog",
+    "Book",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
+    "Product",
+    "Role",
+    "UTCDateTime",
+    "User",
+    "UserProfile",
+    "ensure_profile",
+    "new_uniquifier",
+    "utcnow",
+]

@@ -1,0 +1,40 @@
+"""The audit trail: who did what, when, from where, with before → after values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.extensions import db
+from backoffice.models.base import UTCDateTime, utcnow
+
+
+class AuditLog(db.Model):
+    """One recorded event. Written by ``services.audit.record``; never edited."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_model_object_id", "model", "object_id"),
+        Index("ix_audit_log_action_created_at", "action", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # A copy of the actor's email at the time, kept when the account is erased.
+    actor_email: Mapped[str | None] = mapped_column(String(255))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.model or ''} {self.object_id or ''}".strip()

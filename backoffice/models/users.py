@@ -1,0 +1,135 @@
+"""Accounts: users, roles and the one-to-one user profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask_security import AsaList, RoleMixin, UserMixin
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, event
+from sqlalchemy.ext.mutable import MutableList
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from backoffice.extensions import db
+from backoffice.models.base import TimestampMixin, UTCDateTime, utcnow
+
+roles_users = Table(
+    "roles_users",
+    db.metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Integer, ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_uniquifier() -> str:
+    """A fresh value for ``fs_uniquifier``; changing it ends every session of the user."""
+    return uuid.uuid4().hex
+
+
+class Role(db.Model, RoleMixin):
+    """A named set of permissions (``admin``, ``staff``)."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    permissions: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(AsaList()))
+    update_datetime: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(db.Model, UserMixin, TimestampMixin):
+    """A login identity. Staff roles decide what it may do in the admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case (see security.LowercaseMailUtil), so a plain unique index
+    # serves case-insensitive uniqueness and login lookups.
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True, default=new_uniquifier)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    current_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_login_ip: Mapped[str | None] = mapped_column(String(64))
+    current_login_ip: Mapped[str | None] = mapped_column(String(64))
+    login_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    roles: Mapped[list[Role]] = relationship(
+        secondary=roles_users, backref=db.backref("users", lazy="dynamic")
+    )
+    profile: Mapped[UserProfile] = relationship(
+        back_populates="user",
+        uselist=False,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def full_name(self) -> str | None:
+        """The profile's full name (registration passes it straight to the constructor)."""
+        return self.profile.full_name if self.profile else None
+
+    @full_name.setter
+    def full_name(self, value: str | None) -> None:
+        ensure_profile(self).full_name = value
+
+    @property
+    def role_names(self) -> list[str]:
+        """Names of the user's roles, sorted."""
+        return sorted(r.name for r in self.roles)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class UserProfile(db.Model, TimestampMixin):
+    """Personal details, one row per user, created and deleted with the user."""
+
+    __tablename__ = "user_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    full_name: Mapped[str | None] = mapped_column(String(120), index=True)
+    bio: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(255))
+    zipcode: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(255))
+    # A key in the configured file store, never a filesystem path.
+    avatar: Mapped[str | None] = mapped_column(String(255))
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+    def __str__(self) -> str:
+        return self.full_name or (self.user.email if self.user else f"profile {self.id}")
+
+
+def ensure_profile(user: User) -> UserProfile:
+    """Return the user's profile, creating an empty one if there is none yet."""
+    if user.profile is None:
+        user.profile = UserProfile()
+    return user.profile
+
+
+@event.listens_for(Session, "before_flush")
+def _every_user_gets_a_profile(session, flush_context, instances) -> None:
+    """Give every new user a profile, whichever path created it (form, CLI, API)."""
+    for obj in session.new:
+        if isinstance(obj, User):
+            ensure_profile(obj)

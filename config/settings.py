@@ -1,0 +1,208 @@
+"""Settings: a Base class plus Development, Testing and Production variants.
+
+Values come from the environment (see ``config/env.example``). Production refuses
+to start without its secrets; development and testing generate throwaway ones.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run the app safely."""
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def default_sqlite_url() -> str:
+    """SQLite file under ``instance/``: the embedded default."""
+    return f"sqlite:///{ROOT / 'instance' / 'backoffice.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (SQLAlchemy defaults to psycopg2)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Base:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Flask-WTF: CSRF on every state-changing request, forms and JSON alike.
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # bound to the session instead of a clock
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+    # Flask-Security-Too
+    SECURITY_PASSWORD_HASH = "bcrypt"
+    SECURITY_PASSWORD_LENGTH_MIN = 12
+    SECURITY_REGISTERABLE = True
+    SECURITY_RECOVERABLE = True
+    SECURITY_CHANGEABLE = True
+    SECURITY_TRACKABLE = True
+    SECURITY_CONFIRMABLE = False
+    SECURITY_USERNAME_ENABLE = True
+    SECURITY_USERNAME_REQUIRED = False
+    SECURITY_USER_IDENTITY_ATTRIBUTES = [
+        {"email": {"mapper": "flask_security.uia_email_mapper", "case_insensitive": True}},
+        {"username": {"mapper": "flask_security.uia_username_mapper", "case_insensitive": True}},
+    ]
+    SECURITY_POST_LOGIN_VIEW = "/account/"
+    SECURITY_POST_LOGOUT_VIEW = "/"
+    SECURITY_POST_REGISTER_VIEW = "/account/"
+    SECURITY_SEND_REGISTER_EMAIL = True
+    SECURITY_EMAIL_SENDER = "no-reply@backoffice.local"
+    SECURITY_FLASH_MESSAGES = True
+    SECURITY_REDIRECT_BEHAVIOR = None
+    # Flask-Security's JSON GET /login and /register hand out a csrf_token; the
+    # JSON POST then sends it back in the X-CSRF-Token header.
+    SECURITY_CSRF_HEADER = "X-CSRF-Token"
+
+    MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
+
+    ADMIN_PAGE_SIZE = 25
+    LOW_STOCK_THRESHOLD = 5
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        self.SECURITY_PASSWORD_SALT = os.environ.get("SECURITY_PASSWORD_SALT")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL") or default_sqlite_url()
+        )
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        if os.environ.get("MAIL_DEFAULT_SENDER"):
+            self.MAIL_DEFAULT_SENDER = os.environ["MAIL_DEFAULT_SENDER"]
+            self.SECURITY_EMAIL_SENDER = self.MAIL_DEFAULT_SENDER
+        self.SECURITY_PASSWORD_LENGTH_MIN = env_int(
+            "PASSWORD_MIN_LENGTH", self.SECURITY_PASSWORD_LENGTH_MIN
+        )
+        self.BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
+        self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": self.BCRYPT_ROUNDS}
+        self.ADMIN_PAGE_SIZE = env_int("ADMIN_PAGE_SIZE", self.ADMIN_PAGE_SIZE)
+        self.LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", self.LOW_STOCK_THRESHOLD)
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", self.MAX_CONTENT_LENGTH)
+
+    def as_dict(self) -> dict:
+        """Every upper-case setting as a plain mapping for ``app.config``."""
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+class Development(Base):
+    """Local development: debug toolbar off, throwaway secrets, mail to the console."""
+
+    ENV_NAME = "development"
+    DEBUG = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Stable per-checkout secrets so a dev restart keeps sessions and hashes valid.
+        self.SECRET_KEY = self.SECRET_KEY or _instance_secret("secret_key")
+        self.SECURITY_PASSWORD_SALT = self.SECURITY_PASSWORD_SALT or _instance_secret(
+            "password_salt"
+        )
+
+
+class Testing(Base):
+    """The test suite: fast hashing, mail kept in memory, a throwaway database."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = secrets.token_hex(32)
+        self.SECURITY_PASSWORD_SALT = secrets.token_hex(16)
+        self.MAIL_BACKEND = "locmem"
+        self.BCRYPT_ROUNDS = 4  # bcrypt's minimum: the suite hashes hundreds of passwords
+        self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": 4}
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        )
+
+
+class Production(Base):
+    """Production: every secret from the environment, secure cookies, SMTP mail."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def __init__(self) -> None:
+        super().__init__()
+        missing = [
+            name
+            for name in ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "DATABASE_URL")
+            if not os.environ.get(name)
+        ]
+        if missing:
+            raise ConfigError(
+                "Production needs these environment variables: " + ", ".join(missing)
+            )
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+        self.DEBUG = False
+
+
+def _instance_secret(name: str) -> str:
+    """A random secret kept in ``instance/`` so development restarts reuse it."""
+    path = ROOT / "instance" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+CONFIGS = {"development": Development, "testing": Testing, "production": Production}
+
+
+def config_for_env(name: str | None = None) -> Base:
+    """Build the settings object for ``name`` (default: ``BACKOFFICE_ENV`` or development)."""
+    name = (name or os.environ.get("BACKOFFICE_ENV") or "development").lower()
+    try:
+        cls = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"BACKOFFICE_ENV={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None
+    return cls()
