@@ -1,13 +1,14 @@
 """Extension objects, created bare and bound to an app in ``create_app``.
 
 Nothing here imports the rest of the package, so any module may import it.
-Flask-Admin is the exception: its views hold per-app state, so ``init_admin``
-builds a fresh ``Admin`` for each app instead of sharing one here.
+Two exceptions are built per app instead: Flask-Admin (its views hold per-app state,
+see ``init_admin``) and Flask-Security (it takes our utility classes only in its
+constructor, see ``init_security``); ``current_security()`` reaches the latter.
 """
 
+from flask import current_app
 from flask_mailman import Mail
 from flask_migrate import Migrate
-from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -31,6 +32,10 @@ class Model(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
-security = Security()
 mail = Mail()
 csrf = CSRFProtect()
+
+
+def current_security():
+    """The Flask-Security extension bound to the current app."""
+    return current_app.extensions["security"]

@@ -66,7 +66,7 @@ class Base:
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
     # Flask-Security-Too
-    SECURITY_PASSWORD_HASH = "bcrypt"
+    SECURITY_PASSWORD_HASH = "bcrypt"  # noqa: S105 - a scheme name, not a secret
     SECURITY_PASSWORD_LENGTH_MIN = 12
     SECURITY_REGISTERABLE = True
     SECURITY_RECOVERABLE = True
@@ -75,15 +75,13 @@ class Base:
     SECURITY_CONFIRMABLE = False
     SECURITY_USERNAME_ENABLE = True
     SECURITY_USERNAME_REQUIRED = False
-    SECURITY_USER_IDENTITY_ATTRIBUTES = [
-        {"email": {"mapper": "flask_security.uia_email_mapper", "case_insensitive": True}},
-        {"username": {"mapper": "flask_security.uia_username_mapper", "case_insensitive": True}},
-    ]
     SECURITY_POST_LOGIN_VIEW = "/account/"
     SECURITY_POST_LOGOUT_VIEW = "/"
     SECURITY_POST_REGISTER_VIEW = "/account/"
     SECURITY_SEND_REGISTER_EMAIL = True
     SECURITY_EMAIL_SENDER = "no-reply@backoffice.local"
+    # Syntax checks only: no DNS lookups on the request path (they hang without network).
+    SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
     SECURITY_FLASH_MESSAGES = True
     SECURITY_REDIRECT_BEHAVIOR = None
     # Flask-Security's JSON GET /login and /register hand out a csrf_token; the
@@ -92,8 +90,10 @@ class Base:
 
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 
-    ADMIN_PAGE_SIZE = 25
+    APP_NAME = "Backoffice"
     LOW_STOCK_THRESHOLD = 5
+    PROXY_FIX_X_FOR = 0
+    LOG_LEVEL = "INFO"
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -116,9 +116,11 @@ class Base:
         )
         self.BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
         self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": self.BCRYPT_ROUNDS}
-        self.ADMIN_PAGE_SIZE = env_int("ADMIN_PAGE_SIZE", self.ADMIN_PAGE_SIZE)
         self.LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", self.LOW_STOCK_THRESHOLD)
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", self.MAX_CONTENT_LENGTH)
+        self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", self.PROXY_FIX_X_FOR)
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", self.LOG_LEVEL)
+        self.APP_NAME = os.environ.get("APP_NAME", self.APP_NAME)
 
     def as_dict(self) -> dict:
         """Every upper-case setting as a plain mapping for ``app.config``."""
@@ -174,9 +176,7 @@ class Production(Base):
             if not os.environ.get(name)
         ]
         if missing:
-            raise ConfigError(
-                "Production needs these environment variables: " + ", ".join(missing)
-            )
+            raise ConfigError("Production needs these environment variables: " + ", ".join(missing))
         self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
         self.DEBUG = False
 
@@ -202,7 +202,5 @@ def config_for_env(name: str | None = None) -> Base:
     try:
         cls = CONFIGS[name]
     except KeyError:
-        raise ConfigError(
-            f"BACKOFFICE_ENV={name!r} is not one of {', '.join(CONFIGS)}"
-        ) from None
+        raise ConfigError(f"BACKOFFICE_ENV={name!r} is not one of {', '.join(CONFIGS)}") from None
     return cls()

@@ -43,7 +43,10 @@ class Order(db.Model, TimestampMixin):
     total: Mapped[Decimal] = mapped_column(MoneyTotal, default=ZERO, index=True)
     shipping_address: Mapped[str] = mapped_column(Text, default="")
 
-    user = relationship("User", backref=db.backref("orders", lazy="dynamic"))
+    # passive_deletes="all": the ORM never nulls user_id; the database's RESTRICT decides.
+    user = relationship(
+        "User", backref=db.backref("orders", lazy="dynamic", passive_deletes="all")
+    )
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",

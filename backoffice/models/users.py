@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from flask_security import AsaList, RoleMixin, UserMixin
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, event
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, event
 from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -18,6 +18,8 @@ roles_users = Table(
     db.metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("role_id", Integer, ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves lookups by user; this serves "users with role X".
+    Index("ix_roles_users_role_id", "role_id"),
 )
 
 
@@ -86,6 +88,16 @@ class User(db.Model, UserMixin, TimestampMixin):
     def full_name(self, value: str | None) -> None:
         ensure_profile(self).full_name = value
 
+    def get_security_payload(self) -> dict:
+        """What Flask-Security's JSON answers say about the user: never secrets."""
+        return {
+            "id": self.id,
+            "email": self.email,
+            "username": self.username,
+            "full_name": self.full_name,
+            "roles": self.role_names,
+        }
+
     @property
     def role_names(self) -> list[str]:
         """Names of the user's roles, sorted."""
@@ -101,9 +113,7 @@ class UserProfile(db.Model, TimestampMixin):
     __tablename__ = "user_profiles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(120), index=True)
     bio: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(255))
