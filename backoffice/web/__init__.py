@@ -1,0 +1,44 @@
+"""Public pages and plumbing shared by every page: home, health check, errors, headers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, jsonify, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from backoffice.extensions import db
+from backoffice.web.errors import init_errors
+from backoffice.web.headers import init_headers
+from backoffice.web.layout import init_layout
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def home():
+    """Landing page with the way in for customers and staff."""
+    return render_template("home.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        log.exception("health check: database unreachable")
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def init_web(app: Flask) -> None:
+    """Register the public blueprint, error pages, security headers and layout context."""
+    app.register_blueprint(bp)
+    init_errors(app)
+    init_headers(app)
+    init_layout(app)

@@ -1,0 +1,86 @@
+"""Error pages in the house layout, or JSON for API clients. Never a framework default."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from backoffice.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood. Please go back, reload the page and try again.",
+    403: "You do not have permission to see this page.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is too large.",
+    429: "Too many requests. Please wait a moment and try again.",
+    500: "Something went wrong on our side. The problem has been logged.",
+}
+
+
+def wants_json() -> bool:
+    """True when the client sent JSON or prefers a JSON answer."""
+    if request.is_json:
+        return True
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["text/html"]
+
+
+def error_response(code: int, message: str | None = None, **extra):
+    """Render the error page (or JSON body) for ``code``."""
+    message = message or MESSAGES.get(code, "Request failed.")
+    if wants_json():
+        return jsonify(error=message, status=code, **extra), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _http_error(exc: HTTPException):
+    code = exc.code or 500
+    message = MESSAGES.get(code, exc.description)
+    if code == 413:
+        limit = request.max_content_length
+        if limit:
+            message = f"The upload is too large: the limit is {limit // (1024 * 1024)} MB."
+    body, status = error_response(code, message)
+    headers = {}
+    if code == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    return body, status, headers
+
+
+def _csrf_error(exc: CSRFError):
+    log.info("CSRF refused on %s %s: %s", request.method, request.path, exc.description)
+    return error_response(
+        400,
+        "Your form expired or was sent from another site (missing or invalid CSRF token). "
+        "Reload the page and try again.",
+        errors={"csrf_token": [exc.description]},
+    )
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    return error_response(500)
+
+
+def init_errors(app: Flask) -> None:
+    """Install the handlers."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _unexpected)
+    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+    if propagate is None:
+        propagate = app.testing or app.debug  # Flask's own default
+    if not propagate:
+        app.register_error_handler(Exception, _unexpected)
