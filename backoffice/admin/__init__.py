@@ -1,0 +1,33 @@
+"""The staff dashboard at /admin: one Admin per app, every view behind a role check."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from backoffice.admin.base import SecuredIndexView
+from backoffice.admin.views.catalog import BookView, ProductView
+from backoffice.admin.views.orders import OrderView
+from backoffice.admin.views.users import UserProfileView, UserView
+from backoffice.extensions import db
+from backoffice.models import Book, Order, Product, User, UserProfile
+from backoffice.web.headers import csp_nonce
+
+
+def init_admin(app: Flask) -> Admin:
+    """Build the Admin with every view and bind it to ``app``."""
+    admin = Admin(
+        name=app.config.get("APP_NAME", "Backoffice"),
+        theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
+        index_view=SecuredIndexView(name="Dashboard", url="/admin", template="admin/index.html"),
+        csp_nonce_generator=csp_nonce,
+    )
+    admin.add_view(UserView(User, db, category="Accounts", name="Users"))
+    admin.add_view(UserProfileView(UserProfile, db, category="Accounts", name="Profiles"))
+    admin.add_view(ProductView(Product, db, category="Catalogue", name="Products"))
+    admin.add_view(BookView(Book, db, category="Catalogue", name="Books"))
+    admin.add_view(OrderView(Order, db, name="Orders"))
+    admin.init_app(app)
+    app.extensions["backoffice_admin"] = admin
+    return admin

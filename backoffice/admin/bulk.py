@@ -1,0 +1,213 @@
+"""Bulk actions for admin lists: on ticked rows or on every row matching the filters.
+
+Flask-Admin's own actions see only the ticked rows of the visible page and confirm
+with an inline-script ``confirm()``. Here an action is a plain function over a SELECT
+of primary keys, so it runs set-based in SQL whatever the number of rows. The flow is
+list → server-rendered confirmation page (with the count and any parameters) → apply,
+all POSTs under the app-wide CSRF protection, in one transaction, with a summary
+"N changed, M skipped (reasons)" and an audit entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import Select, func, inspect, select
+
+from backoffice.extensions import db
+from backoffice.permissions import can
+from backoffice.services import audit
+
+log = logging.getLogger(__name__)
+
+
+class BulkActionError(Exception):
+    """Raised by an action to refuse the whole batch; nothing is changed."""
+
+
+@dataclass
+class BulkResult:
+    """What an action did: rows changed, and rows skipped counted by reason."""
+
+    changed: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` rows left alone for ``reason``."""
+        if count:
+            self.skipped[reason] += count
+
+    def message(self) -> str:
+        """``"3 changed, 2 skipped (1 already paid, 1 cancelled)"``."""
+        total = sum(self.skipped.values())
+        text = f"{self.changed:,} changed, {total:,} skipped"
+        if total:
+            reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.skipped.most_common())
+            text += f" ({reasons})"
+        return text
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """A named operation over a set of rows.
+
+    ``run(ids, params)`` receives a SELECT of the rows' primary keys and the validated
+    parameter form data; it changes rows without committing and returns a BulkResult.
+    """
+
+    name: str
+    label: str
+    run: Callable[[Select, dict], BulkResult]
+    permission: str
+    form: type | None = None
+    danger: bool = False
+    description: str = ""
+
+
+class BulkActionsMixin:
+    """Adds bulk actions to a ModelView; list them in ``bulk_actions``."""
+
+    bulk_actions: tuple[BulkAction, ...] = ()
+    #: Most rows that may be ticked by hand in one go (the page size caps it anyway).
+    bulk_max_selected = 1000
+
+    def allowed_bulk_actions(self) -> list[BulkAction]:
+        """The actions the current user may run here."""
+        return [a for a in self.bulk_actions if can(current_user, a.permission)]
+
+    def render(self, template, **kwargs):
+        """Give list templates the allowed actions."""
+        kwargs.setdefault("bulk_actions", self.allowed_bulk_actions())
+        kwargs.setdefault("model_noun", self.model_noun())
+        return super().render(template, **kwargs)
+
+    def model_noun(self, count: int = 2) -> str:
+        """Plural or singular lower-case name of the rows, for messages."""
+        name = self.name.lower() if self.name else self.model.__name__.lower()
+        singular = name[:-1] if name.endswith("s") else name
+        return singular if count == 1 else singular + "s"
+
+    def _pk(self):
+        return inspect(self.model).primary_key[0]
+
+    def matching_query(self):
+        """The list query with the request's search and filters, before sort and paging."""
+        view_args = self._get_list_extra_args()
+        query = self.get_query()
+        count_query = self.get_count_query()
+        joins: dict = {}
+        count_joins: dict = {}
+        if view_args.search and self._search_supported:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, view_args.search
+            )
+        if view_args.filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, view_args.filters
+            )
+        return query
+
+    def _bulk_scope(self) -> tuple[Select, int, str]:
+        """The rows the request targets: (SELECT of keys, count, human description)."""
+        pk = self._pk()
+        visible = self.get_query().with_entities(pk)
+        if request.form.get("scope") == "all":
+            keys = self.matching_query().with_entities(pk)
+            ids = select(pk).where(pk.in_(keys.scalar_subquery()))
+            count = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+            return ids, count, f"all {count:,} matching {self.model_noun(count)}"
+        raw = request.form.getlist("rowid")
+        try:
+            wanted = sorted({int(v) for v in raw})
+        except ValueError:
+            abort(400, description="Row ids must be numbers.")
+        if not wanted:
+            return select(pk).where(pk.in_([])), 0, "no rows"
+        if len(wanted) > self.bulk_max_selected:
+            abort(400, description=f"Select at most {self.bulk_max_selected} rows.")
+        ids = select(pk).where(pk.in_(wanted), pk.in_(visible.scalar_subquery()))
+        count = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+        return ids, count, f"{count:,} selected {self.model_noun(count)}"
+
+    def _bulk_action(self) -> BulkAction:
+        name = request.form.get("action", "")
+        action = next((a for a in self.bulk_actions if a.name == name), None)
+        if action is None:
+            abort(400, description="Unknown action.")
+        if not can(current_user, action.permission):
+            abort(403)
+        return action
+
+    def _list_url(self) -> str:
+        return url_for(".index_view", **request.args)
+
+    @expose("/bulk/", methods=("POST",))
+    def bulk_confirm(self):
+        """Show what the action will touch and ask for confirmation (and parameters)."""
+        action = self._bulk_action()
+        _, count, scope_text = self._bulk_scope()
+        if count == 0:
+            flash("Select at least one row, or choose “all matching”.", "warning")
+            return redirect(self._list_url())
+        form = action.form(formdata=None) if action.form else None
+        return self._render_confirm(action, count, scope_text, form)
+
+    def _render_confirm(self, action, count, scope_text, form, status=200):
+        return (
+            self.render(
+                "admin/bulk_confirm.html",
+                action=action,
+                count=count,
+                scope_text=scope_text,
+                params_form=form,
+                scope=request.form.get("scope", "selected"),
+                rowids=request.form.getlist("rowid"),
+                list_url=self._list_url(),
+                apply_url=url_for(".bulk_apply", **request.args),
+            ),
+            status,
+        )
+
+    @expose("/bulk/apply", methods=("POST",))
+    def bulk_apply(self):
+        """Run the confirmed action in one transaction and report what happened."""
+        action = self._bulk_action()
+        ids, count, scope_text = self._bulk_scope()
+        params: dict = {}
+        if action.form:
+            form = action.form()
+            if not form.validate():
+                return self._render_confirm(action, count, scope_text, form, status=400)
+            params = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
+        try:
+            result = action.run(ids, params)
+        except BulkActionError as exc:
+            db.session.rollback()
+            flash(f"{action.label}: {exc} Nothing was changed.", "error")
+            return redirect(self._list_url())
+        except Exception:
+            db.session.rollback()
+            log.exception("bulk action %s failed", action.name)
+            flash(f"{action.label} failed; nothing was changed.", "error")
+            return redirect(self._list_url())
+        audit.record(
+            f"bulk:{action.name}",
+            model=self.model.__name__,
+            summary=f"{action.label} on {scope_text}: {result.message()}",
+            changes={
+                "scope": request.form.get("scope", "selected"),
+                "filters": {k: v for k, v in request.args.items() if k != "page"},
+                "params": {k: str(v) for k, v in params.items()},
+                "changed": result.changed,
+                "skipped": dict(result.skipped),
+            },
+        )
+        db.session.commit()
+        flash(f"{action.label}: {result.message()}.", "success" if result.changed else "warning")
+        return redirect(self._list_url())

@@ -1,0 +1,1 @@
+"""One module of admin views per area."""
