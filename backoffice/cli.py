@@ -1,0 +1,106 @@
+"""Command-line tools: ``python manage.py create-admin``, ``seed-demo``, ..."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from backoffice.extensions import db
+from backoffice.models import Role, User
+from backoffice.permissions import ADMIN, STAFF
+from backoffice.services import demo
+from backoffice.services.users import (
+    UserError,
+    create_user,
+    ensure_roles,
+    normalise_email,
+    set_password,
+)
+
+
+def _fail(exc: UserError) -> None:
+    for field, message in exc.errors.items():
+        click.echo(f"error: {field}: {message}", err=True)
+    raise SystemExit(1)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.argument("email")
+@click.option("--password", help="Password; prompted for (hidden) when omitted.")
+@click.option("--generate-password", is_flag=True, help="Generate a strong password and print it.")
+@click.option("--role", type=click.Choice([ADMIN, STAFF]), default=ADMIN, show_default=True)
+@click.option(
+    "--reset", is_flag=True, help="If the user exists, grant the role and set the password."
+)
+def create_admin(email, password, generate_password, role, reset):
+    """Create an admin (or staff) user EMAIL, or with --reset update an existing one."""
+    if generate_password:
+        password = secrets.token_urlsafe(15)
+    elif not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        roles = ensure_roles()
+        existing = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+        if existing is not None:
+            if not reset:
+                raise UserError({"email": f"{existing.email} exists; use --reset to update it."})
+            set_password(existing, password)
+            existing.active = True
+            if roles[role] not in existing.roles:
+                existing.roles.append(roles[role])
+            user = existing
+        else:
+            user = create_user(email, password, roles=[role], full_name=role.capitalize())
+        db.session.commit()
+    except UserError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"{role.capitalize()} login: {user.email}")
+    if generate_password:
+        click.echo(f"Password: {password}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--users", default=50, show_default=True, help="Customers to create.")
+@click.option("--products", default=40, show_default=True)
+@click.option("--books", default=60, show_default=True)
+@click.option("--orders", default=200, show_default=True)
+@click.option("--seed", default=42, show_default=True, help="Random seed, for repeatable data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when products already exist.")
+def seed_demo(users, products, books, orders, seed, if_empty):
+    """Roles plus demo customers, profiles, products, books and orders, in bulk."""
+    if (
+        if_empty
+        and db.session.scalar(select(func.count()).select_from(Role))
+        and db.session.scalar(select(func.count(User.id))) > 1
+    ):
+        click.echo("Demo data already present; nothing to do.")
+        return
+    ensure_roles()
+    db.session.commit()
+    total = users + products + books + orders
+    with click.progressbar(length=total, label="Seeding demo data", show_pos=True) as bar:
+        demo.seed_demo(
+            users=users,
+            products=products,
+            books=books,
+            orders=orders,
+            seed=seed,
+            progress=lambda _what, n: bar.update(n),
+        )
+    click.echo(
+        f"Created {users:,} customers, {products:,} products, {books:,} books, {orders:,} orders."
+    )
+    click.echo(f"Demo customers share the password: {demo.DEMO_PASSWORD}")
+
+
+def init_cli(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    for command in (create_admin, seed_demo):
+        app.cli.add_command(command)
