@@ -1,0 +1,245 @@
+"""Fixtures: database → app → client → login helpers.
+
+The suite runs on SQLite by default. With TEST_DATABASE_URL=postgresql://host/db it
+creates a fresh database of its own on that server, builds the schema with the real
+migrations, and drops the database at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import joinedload, selectinload
+
+from backoffice import create_app
+from backoffice.extensions import db
+from backoffice.models import Book, Order, OrderItem, Product, User
+from backoffice.services.users import create_user, ensure_roles
+
+PASSWORD = "correct horse battery staple 42"
+LOGIN = "/login"
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "postgresql+"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A brand-new, empty database for this test run."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    if not _is_postgres(base):
+        raise pytest.UsageError("TEST_DATABASE_URL must be a postgresql:// URL")
+    url = make_url(base).set(drivername="postgresql+psycopg")
+    name = f"backoffice_test_{uuid.uuid4().hex[:12]}"
+    admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url) -> str:
+    """The test database with the schema built by the real migrations."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="testing")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _wipe(app) -> None:
+    """Delete every row, children first, so each test starts empty."""
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+def make_app(database_url: str, **overrides):
+    """Build a test app on ``database_url`` with extra settings."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, **overrides}, env="testing")
+
+
+@pytest.fixture
+def app(migrated, request):
+    """A fresh app per test; ``@pytest.mark.config(KEY=value)`` adds settings."""
+    overrides = {}
+    for marker in reversed(list(request.node.iter_markers("config"))):
+        overrides.update(marker.kwargs)
+    app = make_app(migrated, **overrides)
+    yield app
+    _wipe(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def outbox(app) -> list:
+    """Mail sent during the test (Flask-Mailman's in-memory backend)."""
+    state = app.extensions["mailman"]
+    state.outbox = []
+    return state.outbox
+
+
+@pytest.fixture
+def is_postgres(migrated) -> bool:
+    """True when the suite runs on PostgreSQL."""
+    return migrated.startswith("postgresql")
+
+
+@pytest.fixture
+def client(app):
+    """A test client; no app context is held between requests (as in production)."""
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token embedded in a rendered form."""
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token in page"
+    return match.group(1) or match.group(2)
+
+
+def csrf_token(client, url: str = LOGIN) -> str:
+    """Fetch a page with a form and return its CSRF token (valid for the session).
+
+    Signed-in users are redirected away from /login; their pages carry the token in
+    the navbar's logout form instead.
+    """
+    response = client.get(url)
+    if response.status_code == 302:
+        response = client.get("/")
+    return csrf_from(response.get_data(as_text=True))
+
+
+def post_form(client, url: str, data: dict | None = None, *, token_from=LOGIN, **kw):
+    """POST a form with a valid CSRF token, like a browser would."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client, token_from))
+    return client.post(url, data=payload, **kw)
+
+
+def add_user(app, email: str, *, roles=(), password: str = PASSWORD, **kwargs):
+    """Create a user through the service (with profile) and return its id."""
+    with app.app_context():
+        ensure_roles()
+        user = create_user(email, password, roles=list(roles), **kwargs)
+        db.session.commit()
+        return user.id
+
+
+def login(client, identity: str, password: str = PASSWORD, field: str = "email"):
+    """Log in through the real form; returns the response."""
+    return post_form(client, "/login", {field: identity, "password": password})
+
+
+@pytest.fixture
+def users(app) -> dict[str, int]:
+    """One user per kind: admin, staff and a plain customer."""
+    return {
+        "admin": add_user(app, "admin@example.com", roles=["admin"], full_name="Ada Admin"),
+        "staff": add_user(app, "staff@example.com", roles=["staff"], full_name="Sam Staff"),
+        "customer": add_user(app, "customer@example.com", full_name="Carl Customer"),
+    }
+
+
+@pytest.fixture
+def admin_client(client, users):
+    """A client logged in as the admin."""
+    assert login(client, "admin@example.com").status_code == 302
+    return client
+
+
+@pytest.fixture
+def staff_client(client, users):
+    """A client logged in as staff."""
+    assert login(client, "staff@example.com").status_code == 302
+    return client
+
+
+@pytest.fixture
+def customer_client(client, users):
+    """A client logged in as a customer without any staff role."""
+    assert login(client, "customer@example.com").status_code == 302
+    return client
+
+
+def get_user(app, email: str) -> User | None:
+    """The user with its profile and roles loaded, detached from any session."""
+    with app.app_context():
+        user = db.session.scalar(
+            db.select(User)
+            .where(User.email == email)
+            .options(joinedload(User.profile), selectinload(User.roles))
+        )
+        if user is not None:
+            db.session.expunge(user)
+        return user
+
+
+def add_product(app, sku="SKU-1", **fields) -> int:
+    """Insert a product and return its id."""
+    values = {"name": "Desk Lamp", "category": "home", "price": Decimal("19.99"), "stock": 10}
+    values.update(fields)
+    with app.app_context():
+        product = Product(sku=sku, **values)
+        db.session.add(product)
+        db.session.commit()
+        return product.id
+
+
+def add_book(app, isbn="9780306406157", **fields) -> int:
+    """Insert a book and return its id."""
+    values = {"title": "Dune", "author": "Frank Herbert", "price": Decimal("9.50"), "stock": 3}
+    values.update(fields)
+    with app.app_context():
+        book = Book(isbn=isbn, **values)
+        db.session.add(book)
+        db.session.commit()
+        return book.id
+
+
+def add_order(app, user_id: int, lines: list[tuple[int, int]], status="pending") -> int:
+    """Insert an order with (product_id, quantity) lines priced from the products."""
+    with app.app_context():
+        order = Order(user_id=user_id, status=status, shipping_address="1 High Street")
+        for product_id, quantity in lines:
+            product = db.session.get(Product, product_id)
+            order.items.append(
+                OrderItem(product=product, quantity=quantity, unit_price=product.price)
+            )
+        order.total = sum((i.unit_price * i.quantity for i in order.items), Decimal("0.00"))
+        db.session.add(order)
+        db.session.commit()
+        return order.id
+
+
+@pytest.fixture
+def catalog(app, users) -> dict[str, int]:
+    """One product, one book and one order of the customer's."""
+    product = add_product(app)
+    book = add_book(app)
+    order = add_order(app, users["customer"], [(product, 2)])
+    with app.app_context():
+        profile = db.session.get(User, users["customer"]).profile.id
+    return {"product": product, "book": book, "order": order, "userprofile": profile}
