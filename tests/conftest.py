@@ -8,10 +8,10 @@ migrations, and drops the database at the end.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 import re
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from flask_migrate import upgrade

@@ -230,11 +230,9 @@ def test_forgotten_password_mail_and_reset(app, client, users, outbox):
     assert len(outbox) == 1
     body = outbox[0].body
     link = next(word for word in body.split() if "/reset/" in word)
-    path = link[link.index("/reset/"):]
+    path = link[link.index("/reset/") :]
     new = "a brand new passphrase 2026"
-    response = post_form(
-        client, path, {"password": new, "password_confirm": new}, token_from=path
-    )
+    response = post_form(client, path, {"password": new, "password_confirm": new}, token_from=path)
     assert response.status_code == 302
     client2 = app.test_client()
     assert login(client2, "customer@example.com", new).status_code == 302

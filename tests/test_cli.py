@@ -39,7 +39,8 @@ def test_create_admin_refuses_weak_password_and_duplicates(app):
     assert get_user(app, "w@example.com") is None
     runner.invoke(args=["create-admin", "w@example.com", "--generate-password"])
     result = runner.invoke(args=["create-admin", "w@example.com", "--generate-password"])
-    assert result.exit_code == 1 and "--reset" in result.output
+    assert result.exit_code == 1
+    assert "--reset" in result.output
 
 
 def test_create_admin_reset_prints_new_password(app):

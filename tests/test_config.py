@@ -57,7 +57,8 @@ def test_backoffice_env_selects_the_class(monkeypatch):
 def test_development_defaults_to_sqlite_under_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     uri = config_for_env("development").SQLALCHEMY_DATABASE_URI
-    assert uri.startswith("sqlite:///") and uri.endswith("instance/backoffice.db")
+    assert uri.startswith("sqlite:///")
+    assert uri.endswith("instance/backoffice.db")
 
 
 def test_env_example_documents_every_variable_the_settings_read():
@@ -65,7 +66,17 @@ def test_env_example_documents_every_variable_the_settings_read():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (root / "config/env.example").read_text(), re.M))
-    read = set(re.findall(r'env(?:_int|_bool)?\(\s*"([A-Z0-9_]+)"', (root / "config/settings.py").read_text()))
-    read |= set(re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z0-9_]+)"', (root / "config/settings.py").read_text()))
+    documented = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (root / "config/env.example").read_text(), re.M)
+    )
+    read = set(
+        re.findall(
+            r'env(?:_int|_bool)?\(\s*"([A-Z0-9_]+)"', (root / "config/settings.py").read_text()
+        )
+    )
+    read |= set(
+        re.findall(
+            r'os\.environ(?:\.get)?[\[(]"([A-Z0-9_]+)"', (root / "config/settings.py").read_text()
+        )
+    )
     assert read - documented == set()

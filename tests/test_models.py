@@ -64,7 +64,6 @@ def test_check_and_not_null_constraints(app, users, sql, params):
     with app.app_context():
         with pytest.raises(IntegrityError):
             db.session.execute(text(sql), params)
-            db.session.flush()
         db.session.rollback()
 
 
@@ -87,7 +86,6 @@ def test_foreign_keys_restrict_deleting_ordered_products_and_customers(app, user
         for sql in ("DELETE FROM products", "DELETE FROM users WHERE email LIKE 'customer%'"):
             with pytest.raises(IntegrityError):
                 db.session.execute(text(sql))
-                db.session.flush()
             db.session.rollback()
 
 
@@ -115,4 +113,5 @@ def test_timestamps_are_aware_utc(app):
     pid = add_product(app)
     with app.app_context():
         created = db.session.get(Product, pid).created_at
-        assert created.tzinfo is not None and created.utcoffset().total_seconds() == 0
+        assert created.tzinfo is not None
+        assert created.utcoffset().total_seconds() == 0

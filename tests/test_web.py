@@ -53,7 +53,8 @@ def test_every_script_tag_carries_the_nonce(admin_client):
 def test_session_cookie_flags(client, users):
     response = login(client, "customer@example.com")
     cookie = response.headers.get("Set-Cookie")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
 
 
 def test_404_page_in_house_style_and_json(client):
@@ -74,7 +75,8 @@ def test_500_page_hides_the_error(app, client):
     response = client.get("/boom")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
-    assert "Server error" in page and "secret internals" not in page
+    assert "Server error" in page
+    assert "secret internals" not in page
 
 
 @pytest.mark.config(MAX_CONTENT_LENGTH=1024)

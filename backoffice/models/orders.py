@@ -44,9 +44,7 @@ class Order(db.Model, TimestampMixin):
     shipping_address: Mapped[str] = mapped_column(Text, default="")
 
     # passive_deletes="all": the ORM never nulls user_id; the database's RESTRICT decides.
-    user = relationship(
-        "User", backref=db.backref("orders", lazy="dynamic", passive_deletes="all")
-    )
+    user = relationship("User", backref=db.backref("orders", lazy="dynamic", passive_deletes="all"))
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",

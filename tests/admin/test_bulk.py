@@ -49,8 +49,11 @@ def test_ticked_rows(app, staff_client, products):
     response = bulk(
         staff_client,
         "apply",
-        {"action": "make_available", "scope": "selected",
-         "rowid": [products["home_on"], products["toy_off"]]},
+        {
+            "action": "make_available",
+            "scope": "selected",
+            "rowid": [products["home_on"], products["toy_off"]],
+        },
     )
     assert response.status_code == 302
     assert availability(app) == {"H1": True, "H2": False, "H3": False, "T1": True}
@@ -78,7 +81,8 @@ def test_action_is_audited(app, staff_client, products, users):
         entry = db.session.scalar(select(AuditLog))
         assert entry.action == "bulk:make_available"
         assert entry.actor_id == users["staff"]
-        assert entry.changes["changed"] == 3 and entry.changes["skipped"] == {"already available": 1}
+        assert entry.changes["changed"] == 3
+        assert entry.changes["skipped"] == {"already available": 1}
         assert entry.ip == "127.0.0.1"
 
 
@@ -95,7 +99,8 @@ def test_customer_and_anonymous_are_refused(app, client, customer_client, produc
     assert response.status_code == 403
     anonymous = app.test_client()
     response = bulk(anonymous, "apply", {"action": "make_available", "scope": "all"})
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
     assert availability(app)["H2"] is False
 
 
