@@ -101,6 +101,8 @@ class FTPStorage(Storage):
     def _error(self, action: str, key: str, exc: BaseException) -> StorageError:
         if isinstance(exc, TimeoutError):
             detail = f"no answer within {self.timeout:g}s"
+        elif isinstance(exc, ftplib.Error):
+            detail = str(exc)  # the server's reply, e.g. "550 Not enough privileges."
         elif isinstance(exc, EOFError):
             detail = "the server closed the connection"
         elif isinstance(exc, OSError) and exc.strerror and not isinstance(exc, ssl.SSLError):
@@ -213,7 +215,7 @@ class FTPStorage(Storage):
     def exists(self, key: str) -> bool:
         """SIZE the file (in binary mode, which servers require for SIZE)."""
         remote = self._remote(key)
-        with self._session("check", key) as ftp:
+        with self._session("look up", key) as ftp:
             return self._has(ftp, remote)
 
     def iter_keys(self) -> Iterator[str]:
