@@ -64,9 +64,10 @@ class ProcessedAvatar:
 
 def process_avatar(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ProcessedAvatar:
     """Check an uploaded image and return the clean 512 px avatar and 128 px thumbnail."""
-    image = _to_srgb_pixels(_upright(_decode(data, max_pixels)))
-    avatar = image.copy()
-    avatar.thumbnail((AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    image = _decode(data, max_pixels)
+    _upright(image)
+    image = _to_srgb_pixels(image)
+    avatar = _shrink_to_fit(image, AVATAR_SIZE)
     # Crop from the avatar when it is big enough (cheaper), else from the full image so
     # a long panorama does not lose the detail the avatar already dropped.
     source = avatar if min(avatar.size) >= THUMBNAIL_SIZE else image
@@ -79,6 +80,16 @@ def process_avatar(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Proc
         width=avatar.width,
         height=avatar.height,
     )
+
+
+def _shrink_to_fit(image: Image.Image, box: int) -> Image.Image:
+    """Fit within ``box``×``box`` keeping the aspect ratio; never enlarge, never copy."""
+    if max(image.size) <= box:
+        return image
+    scale = box / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # reducing_gap: a cheap box reduction first, then Lanczos on the last steps.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _too_large(max_pixels: int, size: tuple[int, int] | None = None) -> AvatarError:
@@ -101,9 +112,9 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
     if not data:
         raise AvatarError(EMPTY)
     with _DECODE_LOCK, warnings.catch_warnings():
-        # Pillow checks its own global limit (Image.MAX_IMAGE_PIXELS) and warns or
-        # raises; ours is checked first, and Pillow's becomes the same refusal instead
-        # of a warning in the log.
+        # Inside Image.open, before our own check can run, Pillow compares the size
+        # with its global Image.MAX_IMAGE_PIXELS and warns or raises: both become the
+        # same refusal, never a warning in the log.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
@@ -121,7 +132,8 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
         except AvatarError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_large(max_pixels) from None
+            # Pillow only fires when its limit is set, and then it is the lower one.
+            raise _too_large(min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)) from None
         except UnidentifiedImageError:
             raise AvatarError(NOT_AN_IMAGE) from None
         except Exception as exc:
@@ -130,15 +142,14 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
             raise AvatarError(CORRUPT) from exc
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation, so the pixels stand as the camera meant."""
+def _upright(image: Image.Image) -> None:
+    """Apply the EXIF orientation in place, so the pixels stand as the camera meant."""
     try:
-        return ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # in place: no full-size copy
     except Exception:
         # Malformed EXIF on otherwise good pixels: keep them as stored rather than
         # refuse the upload; the metadata is dropped anyway.
         logger.warning("avatar EXIF unreadable; orientation not applied", exc_info=True)
-        return image
 
 
 @functools.cache
@@ -153,18 +164,28 @@ def _to_srgb_pixels(image: Image.Image) -> Image.Image:
         # 16-bit greyscale PNG: scale to 8 bits (a plain convert clips to white).
         image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     target = "RGBA" if image.has_transparency_data else "RGB"
-    if icc and image.mode in ("RGB", "RGBA", "CMYK"):
-        try:
-            # Wide-gamut photos (Display P3, Adobe RGB) look washed out once their
-            # profile is dropped: convert the colours while the profile is known.
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            image = ImageCms.profileToProfile(image, source, _srgb(), outputMode=target)
-        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-            pass  # a broken or unusual profile is simply dropped
-    image = image.convert(target)
+    # CMYK waits for its profile; everything else converts now, which also turns palette
+    # and tRNS transparency into alpha. (convert() always copies: skip it when it can.)
+    if image.mode not in (target, "CMYK"):
+        image = image.convert(target)
+    if icc:
+        image = _profile_to_srgb(image, icc, target)
+    if image.mode != target:
+        image = image.convert(target)  # CMYK whose profile was unusable
     if target == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
         image = image.convert("RGB")
     return image
+
+
+def _profile_to_srgb(image: Image.Image, icc: bytes, mode: str) -> Image.Image:
+    """Convert colours from the embedded ICC profile to sRGB, or leave them if it fails."""
+    # Wide-gamut photos (Display P3, Adobe RGB) look washed out once their profile is
+    # dropped: convert while the profile is known.
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, _srgb(), outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a broken or unusual profile (a greyscale one, say) is dropped
 
 
 def _encode(image: Image.Image) -> bytes:
