@@ -1,4 +1,4 @@
-"""Image files built in the tests: good ones in every format, and hostile ones."""
+"""Image files built in the tests (good ones in every format, hostile ones) and checks."""
 
 from __future__ import annotations
 
@@ -119,3 +119,42 @@ def png_with_bad_crc() -> bytes:
     end = data.index(b"IEND") - 4  # the IEND length field; IDAT's CRC ends just before it
     data[end - 1] ^= 0xFF
     return bytes(data)
+
+
+# --- inspecting outputs -------------------------------------------------------------
+
+
+def decode(data: bytes) -> Image.Image:
+    """Open and fully decode an output."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def riff_chunks(data: bytes) -> list[bytes]:
+    """The chunk names of a WebP (RIFF) file, to see exactly what was written."""
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WEBP"
+    names, pos = [], 12
+    while pos < len(data):
+        name, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        names.append(name)
+        pos += 8 + size + (size & 1)
+    return names
+
+
+def close_to(pixel, expected, tolerance=40) -> bool:
+    """Whether two colours match within what lossy compression changes."""
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=False))
+
+
+def assert_clean_webp(data: bytes) -> Image.Image:
+    """A WebP holding pixels and nothing else: no EXIF (GPS), XMP or ICC chunk."""
+    assert set(riff_chunks(data)) <= {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+    image = decode(data)
+    assert image.format == "WEBP"
+    assert not image.info.get("exif")
+    assert not image.info.get("xmp")
+    assert not image.info.get("icc_profile")
+    assert len(image.getexif()) == 0
+    return image

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import traceback
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,6 +58,11 @@ class FTPServer:
         options = {"host": "127.0.0.1", "port": self.port, "user": FTP_USER, "timeout": 5}
         return FTPStorage(**{**options, "password": FTP_PASSWORD, **kwargs})
 
+    def files(self) -> list[str]:
+        """Every file under the home directory, relative, sorted."""
+        found = (p.relative_to(self.home).as_posix() for p in self.home.rglob("*"))
+        return sorted(name for name in found if (self.home / name).is_file())
+
     def stop(self) -> None:
         """Stop serving and drop every connection."""
         self.stopping.set()
@@ -99,6 +106,20 @@ def start_ftp_server(
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     return FTPServer(server, thread, stopping, home, handler, connections)
+
+
+def assert_no_secret(exc: BaseException) -> None:
+    """Neither the message nor the printed traceback holds the FTP password."""
+    assert FTP_PASSWORD not in str(exc)
+    assert FTP_PASSWORD not in "".join(traceback.format_exception(exc))
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port with nothing listening on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture

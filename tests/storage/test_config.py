@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from flask import Flask
 
@@ -115,16 +113,8 @@ def test_get_storage_without_init_is_explicit():
         get_storage()
 
 
-@pytest.fixture
-def closed_port_config():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return {"STORAGE_BACKEND": "ftp", "FTP_HOST": "127.0.0.1", "FTP_PORT": port}
-
-
-def test_init_storage_makes_no_connection(closed_port_config):
+def test_init_storage_makes_no_connection(closed_port):
     # A web node must start while the FTP server is down.
     app = Flask(__name__)
-    app.config.update(closed_port_config)
+    app.config.update(STORAGE_BACKEND="ftp", FTP_HOST="127.0.0.1", FTP_PORT=closed_port)
     assert isinstance(init_storage(app), FTPStorage)
