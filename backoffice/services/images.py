@@ -4,8 +4,10 @@ Choices (see ``process_avatar``):
 
 - Accepted: JPEG (and MPO, the multi-picture JPEG many phones write), PNG, GIF and WebP,
   recognised by their bytes; only those Pillow plugins are even tried.
-- Size limit: ``max_pixels`` (``AVATAR_MAX_PIXELS``, default 40 megapixels: above any phone
-  camera, about 160 MB decoded as RGBA) is checked on the header before any pixel is decoded.
+- Size limit: ``max_pixels`` (``AVATAR_MAX_PIXELS``, default 40 megapixels: well above the
+  12-24 MP phones save by default, about 160 MB once decoded as RGBA; larger photos rarely
+  fit the 5 MB upload limit anyway) is checked on the header before any pixel is decoded.
+  JPEGs are decoded at a reduced scale (libjpeg's draft mode) when that is still big enough.
 - Output: WebP for everything (one format: alpha when needed, smaller than JPEG or PNG,
   shown by every current browser), quality 85.
 - The avatar fits within 512×512 keeping its aspect ratio and is never upscaled (that adds
