@@ -140,6 +140,17 @@ def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
+def _sync_id_sequence(model) -> None:
+    """After inserting explicit ids, move PostgreSQL's id sequence past them.
+
+    Otherwise the next row the app creates (a user signing up, an order placed)
+    collides with a seeded id. SQLite picks max(rowid) + 1 by itself.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(model.__table__.name, "id")
+        db.session.execute(select(func.setval(sequence, func.max(model.id))))
+
+
 def seed_users(rng: random.Random, count: int, progress: Progress, batch: int = 5000) -> None:
     """Customers with profiles; all share one bcrypt hash, computed once."""
     password = hash_password(DEMO_PASSWORD)
@@ -181,6 +192,7 @@ def seed_users(rng: random.Random, count: int, progress: Progress, batch: int = 
         db.session.execute(insert(User), users)
         db.session.execute(insert(UserProfile), profiles)
         progress("users", len(chunk))
+    _sync_id_sequence(User)
 
 
 def seed_products(rng: random.Random, count: int, progress: Progress) -> None:
@@ -275,6 +287,7 @@ def seed_orders(rng: random.Random, count: int, progress: Progress, batch: int =
         db.session.execute(insert(Order), orders)
         db.session.execute(insert(OrderItem), items)
         progress("orders", len(chunk))
+    _sync_id_sequence(Order)
 
 
 def seed_demo(
