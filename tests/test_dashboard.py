@@ -177,6 +177,13 @@ def test_page_shows_the_figures_charts_and_links(app, staff_client, dataset):
     assert f'href="/admin/order/details/?id={dataset[1]}"' in page
     assert "/admin/product/details/?id=" in page
     assert "Figures as of 2025-06-30 15:00 UTC" in page
+    # The low-stock card links to the product list filtered the same way.
+    link = re.search(r'href="(/admin/product/\?[^"]+)">Products<', page).group(1)
+    listed = staff_client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "LOW0" in listed
+    assert "LOW5" in listed
+    assert "OK6" not in listed
+    assert "OFF1" not in listed
 
 
 @pytest.mark.config(LOW_STOCK_THRESHOLD=0)

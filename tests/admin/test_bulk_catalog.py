@@ -99,6 +99,7 @@ def test_confirmation_page_asks_for_the_parameter(staff_client, products):
     response = bulk(staff_client, "product", "adjust_stock", step="confirm")
     page = response.get_data(as_text=True)
     assert "Change stock by" in page
+    assert "A negative number removes stock." in page
     assert "Apply to all 4 matching products" in page
 
 
