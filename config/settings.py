@@ -92,6 +92,9 @@ class Base:
 
     APP_NAME = "Backoffice"
     LOW_STOCK_THRESHOLD = 5
+    # A callable returning the current aware UTC time for the dashboard; None means
+    # the real clock. Tests pin it to compute figures against known dates.
+    CLOCK = None
     PROXY_FIX_X_FOR = 0
     LOG_LEVEL = "INFO"
 
