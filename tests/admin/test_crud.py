@@ -94,7 +94,9 @@ def test_duplicate_sku_is_a_form_error(app, staff_client):
 def test_edit_product(app, staff_client, catalog):
     pid = catalog["product"]
     response = submit(
-        staff_client, f"/admin/product/edit/?id={pid}", dict(PRODUCT, price="5.00", stock="0")
+        staff_client,
+        f"/admin/product/edit/?id={pid}",
+        dict(PRODUCT, price="5.00", stock="0", stock_seen="10"),
     )
     assert response.status_code == 302
     with app.app_context():

@@ -6,13 +6,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from backoffice.admin.actions.catalog import book_actions, product_actions
 from backoffice.admin.base import SecuredModelView
+from backoffice.admin.stock_guard import StockGuardMixin
 from backoffice.validation import isbn, isbn_filter, money, strip_filter, upper_filter
 
 _STOCK = {"validators": [NumberRange(min=0, message="Stock cannot be negative.")]}
 _PRICE = {"validators": [InputRequired(message="Price is required."), money], "places": 2}
 
 
-class ProductView(SecuredModelView):
+class ProductView(StockGuardMixin, SecuredModelView):
     """Products: staff and admins edit, everyone with admin access reads."""
 
     read_permission = "catalog.read"
@@ -44,7 +45,16 @@ class ProductView(SecuredModelView):
         "created_at",
         "updated_at",
     )
-    form_columns = ("name", "sku", "category", "description", "price", "stock", "is_available")
+    form_columns = (
+        "name",
+        "sku",
+        "category",
+        "description",
+        "price",
+        "stock",
+        "stock_seen",
+        "is_available",
+    )
     form_args = {
         "name": {"validators": [DataRequired(), Length(max=200)], "filters": [strip_filter]},
         "sku": {"validators": [DataRequired(), Length(max=64)], "filters": [upper_filter]},
@@ -55,7 +65,7 @@ class ProductView(SecuredModelView):
     bulk_actions = product_actions()
 
 
-class BookView(SecuredModelView):
+class BookView(StockGuardMixin, SecuredModelView):
     """Books, identified by a checksum-validated ISBN-13."""
 
     read_permission = "catalog.read"
@@ -86,6 +96,7 @@ class BookView(SecuredModelView):
         "genre",
         "price",
         "stock",
+        "stock_seen",
         "is_available",
     )
     form_args = {
