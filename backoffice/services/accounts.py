@@ -165,12 +165,14 @@ def grant_role(actor, targets: Select, role_name: str) -> Outcome:
     outcome.skip(ERASED, _count(rows, User.erased_at.is_not(None)))
     rows = and_(rows, User.erased_at.is_(None))
     outcome.skip(f"already {role_name}", _count(rows, has_role(role_name)))
-    outcome.changed = db.session.execute(
+    # Counted first: drivers need not report a row count for INSERT ... SELECT.
+    outcome.changed = _count(rows, ~has_role(role_name))
+    db.session.execute(
         insert(roles_users).from_select(
             ["user_id", "role_id"],
             select(User.id, literal(role.id)).where(rows, ~has_role(role_name)),
         )
-    ).rowcount
+    )
     return outcome
 
 

@@ -48,7 +48,10 @@ def record_failure(user_id: int, *, now: dt.datetime, threshold: int, minutes: i
         .returning(User.failed_logins, User.locked_until)
         .execution_options(synchronize_session=False)
     ).one()
-    return Failure(row.failed_logins, row.locked_until, row.locked_until == until)
+    # The lock is set exactly when the count reaches the threshold: a running lock only
+    # counts on past it, and an expired one restarts the count at 1.
+    locked_now = row.locked_until is not None and row.failed_logins == threshold
+    return Failure(row.failed_logins, row.locked_until, locked_now)
 
 
 def clear(user: User) -> None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
 from backoffice.admin.bulk import BulkAction, BulkActionError, BulkResult
@@ -24,7 +24,7 @@ class RoleChoiceForm(FlaskForm):
 
     role = SelectField(
         "Role",
-        choices=[(name, name) for name in sorted(ROLE_PERMISSIONS)],
+        choices=[SelectChoice(name) for name in sorted(ROLE_PERMISSIONS)],
         validators=[DataRequired(message="Choose a role.")],
     )
 
