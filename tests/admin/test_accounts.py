@@ -282,7 +282,7 @@ def test_staff_only_unlock_and_never_an_admin(app, staff_client, users, clock):
     ],
 )
 def test_staff_cannot_suspend_change_roles_or_delete(app, staff_client, users, url, data):
-    data = {k: (users[v] if v in users else v) for k, v in data.items()}
+    data = {k: users.get(v, v) for k, v in data.items()}
     assert post(staff_client, url, data).status_code == 403
     assert state(app, "customer@example.com") == (True, [])
     assert state(app, "staff@example.com") == (True, ["staff"])
