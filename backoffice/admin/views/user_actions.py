@@ -1,4 +1,4 @@
-"""The user list's account controls: status toggle, lock column and bulk actions.
+"""The user admin's account controls: status toggle, lock column, bulk actions, email check.
 
 All of them call ``services.accounts``; this module only turns its outcomes into
 list cells, flashes and bulk-action results.
@@ -6,7 +6,8 @@ list cells, flashes and bulk-action results.
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -15,8 +16,13 @@ from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
 from backoffice.admin.bulk import BulkAction, BulkActionError, BulkResult
+from backoffice.extensions import db
+from backoffice.limits import email_check_limit
+from backoffice.models import User
 from backoffice.permissions import ADMIN, ROLE_PERMISSIONS, can
-from backoffice.services import accounts
+from backoffice.services import accounts, audit
+from backoffice.services.erasure import erase_user
+from backoffice.services.users import UserError, email_taken, normalise_email
 
 
 class RoleChoiceForm(FlaskForm):
@@ -130,3 +136,69 @@ def lock_cell(view, context, model, name) -> Markup | str:
         return text
     button = _post_button(".unlock", model.id, "Unlock", "btn-outline-warning", "Unlock")
     return Markup("{} {}").format(text, button)
+
+
+class AccountControlsMixin:
+    """UserView endpoints beyond CRUD: erase on delete, toggle, unlock, email check."""
+
+    def delete_model(self, model) -> bool:
+        """Deleting a user erases the account: personal data goes, orders stay."""
+        try:
+            erase_user(current_user._get_current_object(), model)
+            db.session.commit()
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+        flash("The account was erased; its orders are kept.", "info")
+        return True
+
+    @expose("/toggle-active/", methods=("POST",))
+    def toggle_active(self):
+        """The status column's one-click suspend / activate."""
+        if not can(current_user, "users.write"):
+            abort(403)
+        user = self._posted_user()
+        operation = accounts.suspend if user.active else accounts.activate
+        return self._one_user_action(operation, user, "suspend" if user.active else "activate")
+
+    @expose("/unlock/", methods=("POST",))
+    def unlock(self):
+        """The lock column's Unlock button (staff may unlock non-admins)."""
+        if not can(current_user, "users.unlock"):
+            abort(403)
+        return self._one_user_action(accounts.unlock, self._posted_user(), "unlock")
+
+    def _posted_user(self) -> User:
+        user = db.session.get(User, request.form.get("id", type=int) or 0)
+        if user is None:
+            abort(404)
+        return user
+
+    def _one_user_action(self, operation, user: User, action: str):
+        try:
+            outcome = accounts.for_one(operation, current_user._get_current_object(), user.id)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            if outcome.changed:
+                audit.record(action, model="User", object_id=user.id, summary=str(user))
+            db.session.commit()
+            flash(f"{user}: {action} done." if outcome.changed else "Nothing to change.", "info")
+        back = request.form.get("url", "")
+        if not back.startswith(url_for(".index_view")):
+            back = url_for(".index_view")  # only ever back to this list: no open redirect
+        return redirect(back)
+
+    @expose("/check-email/")
+    @email_check_limit
+    def check_email(self):
+        """JSON for the user form: is the typed address valid, and is it used by someone else?"""
+        try:
+            email = normalise_email(request.args.get("email", ""))
+        except UserError as exc:
+            return jsonify(valid=False, taken=False, message=exc.errors["email"])
+        taken = email_taken(email, exclude_id=request.args.get("id", type=int))
+        message = "Already used by another account." if taken else "Valid and not in use."
+        return jsonify(valid=True, taken=taken, email=email, message=message)

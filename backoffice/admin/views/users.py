@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, request, url_for
-from flask_admin import expose
+from flask import request
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
@@ -15,13 +14,14 @@ from wtforms.validators import Email, Length, Optional
 
 from backoffice import clock
 from backoffice.admin.base import SecuredModelView
-from backoffice.admin.views.user_actions import USER_BULK_ACTIONS, lock_cell, status_cell
-from backoffice.extensions import db
-from backoffice.limits import email_check_limit
+from backoffice.admin.views.user_actions import (
+    USER_BULK_ACTIONS,
+    AccountControlsMixin,
+    lock_cell,
+    status_cell,
+)
 from backoffice.models import Role, User, UserProfile, new_uniquifier
-from backoffice.permissions import can
 from backoffice.services import accounts, audit
-from backoffice.services.erasure import erase_user
 from backoffice.services.users import (
     UserError,
     check_password,
@@ -45,7 +45,7 @@ class RoleFilter(BaseSQLAFilter):
         return "equals"
 
 
-class UserView(SecuredModelView):
+class UserView(AccountControlsMixin, SecuredModelView):
     """Accounts. Forms never show the password hash, the uniquifier or any token."""
 
     read_permission = "users.read"
@@ -184,68 +184,6 @@ class UserView(SecuredModelView):
                     "password_change", model="User", object_id=model.id, changes={"via": "admin"}
                 )
         super().on_model_change(form, model, is_created)
-
-    def delete_model(self, model) -> bool:
-        """Deleting a user erases the account: personal data goes, orders stay."""
-        try:
-            erase_user(current_user._get_current_object(), model)
-            db.session.commit()
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        flash("The account was erased; its orders are kept.", "info")
-        return True
-
-    @expose("/toggle-active/", methods=("POST",))
-    def toggle_active(self):
-        """The status column's one-click suspend / activate."""
-        if not can(current_user, "users.write"):
-            abort(403)
-        user = self._posted_user()
-        operation = accounts.suspend if user.active else accounts.activate
-        return self._one_user_action(operation, user, "suspend" if user.active else "activate")
-
-    @expose("/unlock/", methods=("POST",))
-    def unlock(self):
-        """The lock column's Unlock button (staff may unlock non-admins)."""
-        if not can(current_user, "users.unlock"):
-            abort(403)
-        return self._one_user_action(accounts.unlock, self._posted_user(), "unlock")
-
-    def _posted_user(self) -> User:
-        user = db.session.get(User, request.form.get("id", type=int) or 0)
-        if user is None:
-            abort(404)
-        return user
-
-    def _one_user_action(self, operation, user: User, action: str):
-        try:
-            outcome = accounts.for_one(operation, current_user._get_current_object(), user.id)
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            if outcome.changed:
-                audit.record(action, model="User", object_id=user.id, summary=str(user))
-            db.session.commit()
-            flash(f"{user}: {action} done." if outcome.changed else "Nothing to change.", "info")
-        back = request.form.get("url", "")
-        if not back.startswith(url_for(".index_view")):
-            back = url_for(".index_view")  # only ever back to this list: no open redirect
-        return redirect(back)
-
-    @expose("/check-email/")
-    @email_check_limit
-    def check_email(self):
-        """JSON for the user form: is the typed address valid, and is it used by someone else?"""
-        try:
-            email = normalise_email(request.args.get("email", ""))
-        except UserError as exc:
-            return jsonify(valid=False, taken=False, message=exc.errors["email"])
-        taken = email_taken(email, exclude_id=request.args.get("id", type=int))
-        message = "Already used by another account." if taken else "Valid and not in use."
-        return jsonify(valid=True, taken=taken, email=email, message=message)
 
 
 def _audit_account_changes(user: User) -> None:
