@@ -79,8 +79,14 @@ def reset_refused(form) -> None:
 
 
 def _typed(field) -> str | None:
-    """What the visitor typed as identity, cut to a sane length."""
-    return str(field.data)[:255] if field.data else None
+    """The address the visitor typed, or just the field's name.
+
+    Only a validated email address is kept: people sometimes type their password into
+    the username box, and that must never reach the audit log.
+    """
+    if field.name == "email" and field.data:
+        return str(field.data)[:255]
+    return f"({field.name})"
 
 
 def _on_failed_authn(app, user, auth_type: str, tfa: bool = False, **_) -> None:

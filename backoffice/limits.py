@@ -7,11 +7,15 @@ several apps in one process (the tests) neither stacks nor mixes limits.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from backoffice.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 
 def _setting(name: str):
@@ -45,6 +49,10 @@ SIGN_IN_LIMITS = {
 def init_limits(app: Flask) -> None:
     """Bind the limiter and wrap Flask-Security's views (call after ``init_security``)."""
     limiter.init_app(app)
+    if app.config["ENV_NAME"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
+        "memory"
+    ):
+        log.warning("Rate limits count per process: set RATELIMIT_STORAGE_URI=redis://...")
     for endpoint, limit in SIGN_IN_LIMITS.items():
         view = app.view_functions.get(endpoint)
         if view is not None:

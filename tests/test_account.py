@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -200,3 +201,20 @@ def test_the_last_active_admin_cannot_delete_their_account(app, admin_client, us
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "last active admin" in page
     assert get_user(app, "admin@example.com").erased_at is None
+
+
+def test_new_pages_run_only_nonced_scripts_and_no_inline_handlers(app, admin_client, users):
+    pages = ["/account/", "/account/profile", "/account/orders", "/change", "/admin/user/"]
+    pages += ["/admin/user/new/", f"/admin/user/edit/?id={users['customer']}"]
+    anonymous = ["/register", "/reset", "/login"]
+    for client, paths in ((admin_client, pages), (app.test_client(), anonymous)):
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            csp = response.headers["Content-Security-Policy"]
+            nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+            page = response.get_data(as_text=True)
+            for tag in re.findall(r"<script\b[^>]*>", page):
+                assert f'nonce="{nonce}"' in tag, (path, tag)
+                assert "src=" in tag, (path, tag)
+            assert not re.search(r"\son[a-z]+=\"", page), path

@@ -193,3 +193,11 @@ def test_reset_requests_look_identical_and_only_real_accounts_get_mail(app, refu
     assert [m.to for m in outbox] == [["customer@example.com"]]
     reasons = {e.changes["reason"] for e in audit_entries(app, "password_reset_refused")}
     assert reasons == {"unknown_user", "suspended"}
+
+
+def test_an_unknown_username_is_not_written_to_the_audit_log(app, users):
+    # People type their password into the username box; it must not be stored.
+    login(app.test_client(), "MySecretPassw0rd", field="username")
+    login(app.test_client(), "nobody@example.com")
+    identities = [e.changes["identity"] for e in audit_entries(app, "login_failed")]
+    assert identities == ["(username)", "nobody@example.com"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from backoffice.extensions import db
+from backoffice.models import AuditLog
 from tests.conftest import PASSWORD, csrf_token, get_user, login, post_form
 
 WEAK = "password1234"  # 12 characters, one of the most common passwords
@@ -145,3 +148,22 @@ def test_vendored_zxcvbn_is_served_with_its_licence(client):
         assert b"zxcvbn" in response.get_data()
     with client.get("/static/vendor/zxcvbn/LICENSE.txt") as response:
         assert "Dropbox" in response.get_data(as_text=True)
+
+
+def test_password_changes_are_audited_without_the_password(app, admin_client, users):
+    new = "another long passphrase 77"
+    data = {"password": PASSWORD, "new_password": new, "new_password_confirm": new}
+    post_form(admin_client, "/change", data, token_from="/change")
+    edit = {"email": "customer@example.com", "username": "", "full_name": "Carl", "active": "y"}
+    token = csrf_token(admin_client)
+    url = f"/admin/user/edit/?id={users['customer']}"
+    admin_client.post(url, data=dict(edit, new_password=new, csrf_token=token))
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "password_change").order_by(AuditLog.id)
+        ).all()
+        assert [(e.object_id, e.changes["via"]) for e in entries] == [
+            (str(users["admin"]), "change"),
+            (str(users["customer"]), "admin"),
+        ]
+        assert all(new not in repr(e.changes) for e in entries)
