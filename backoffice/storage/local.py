@@ -1,0 +1,117 @@
+"""The local backend: one file per key under a root directory (``UPLOAD_DIR``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .base import TEMP_PREFIX, KeyNotFound, Storage, StorageError, is_valid_key, validate_key
+
+# Files are served by the app, but backups and a separate static server may run as
+# another user of the same group; mkstemp's 0600 would hide them.
+FILE_MODE = 0o644
+
+
+class LocalStorage(Storage):
+    """Objects stored as files under ``root``, written atomically."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def describe(self) -> str:
+        """Name the root directory."""
+        return f"local directory {self.root}"
+
+    def _path(self, key: str) -> Path:
+        """The file for ``key``, refusing any key or symlink that leads out of the root."""
+        validate_key(key)
+        root = self.root.resolve()
+        path = root / key
+        # The key itself cannot climb out, but a symlink inside the tree could point
+        # anywhere: resolve() follows it, and the result must still be under the root.
+        if not path.resolve().is_relative_to(root):
+            raise StorageError(f"{self.describe()}: {key} resolves outside the storage root")
+        return path
+
+    def _fail(self, action: str, key: str, exc: OSError) -> StorageError:
+        return StorageError(f"{self.describe()}: cannot {action} {key}: {exc.strerror or exc}")
+
+    def save(self, key: str, data: bytes, content_type: str) -> None:
+        """Write to a temporary file beside the target, fsync it, then rename it in place."""
+        path = self._path(key)
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fchmod(fh.fileno(), FILE_MODE)
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            tmp = None
+        except OSError as exc:
+            raise self._fail("save", key, exc) from exc
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        _fsync_dir(path.parent)
+
+    def open(self, key: str) -> bytes:
+        """Read the file; a missing file (or a directory) is ``KeyNotFound``."""
+        path = self._path(key)
+        try:
+            # O_NOFOLLOW: a symlink swapped in after the check above is refused.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as fh:
+                return fh.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise KeyNotFound(f"{self.describe()}: no object {key}") from None
+        except OSError as exc:
+            raise self._fail("read", key, exc) from exc
+
+    def delete(self, key: str) -> None:
+        """Unlink the file; nothing to do if it is not there."""
+        path = self._path(key)
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            pass  # no object under this key (a directory is not one)
+        except OSError as exc:
+            raise self._fail("delete", key, exc) from exc
+
+    def exists(self, key: str) -> bool:
+        """Tell whether a regular file is stored under the key."""
+        return self._path(key).is_file()
+
+    def iter_keys(self) -> Iterator[str]:
+        """Walk the root (not following directory symlinks), skipping non-key names."""
+        root = self.root.resolve()
+        if not root.is_dir():
+            return  # nothing saved yet: the root is created by the first save
+
+        def fail(exc: OSError) -> None:
+            raise self._fail("list", str(exc.filename), exc)
+
+        keys = []
+        for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                key = Path(dirpath, name).relative_to(root).as_posix()
+                if is_valid_key(key):
+                    keys.append(key)
+        yield from sorted(keys)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable; best effort, as not every filesystem can fsync a directory."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
