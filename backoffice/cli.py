@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from backoffice.cli_accounts import COMMANDS as ACCOUNT_COMMANDS
 from backoffice.extensions import db
 from backoffice.models import Product, Role, User
 from backoffice.permissions import ADMIN, STAFF
@@ -50,7 +51,7 @@ def create_admin(email, password, generate_password, role, reset):
         if existing is not None:
             if not reset:
                 raise UserError({"email": f"{existing.email} exists; use --reset to update it."})
-            set_password(existing, password)
+            set_password(existing, password, via="cli")
             existing.active = True
             if roles[role] not in existing.roles:
                 existing.roles.append(roles[role])
@@ -143,5 +144,5 @@ def place_order_command(email, items, address):
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (create_admin, seed_demo, place_order_command):
+    for command in (create_admin, seed_demo, place_order_command, *ACCOUNT_COMMANDS):
         app.cli.add_command(command)

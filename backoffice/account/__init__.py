@@ -1,20 +1,13 @@
-"""The end-user area under /account: every page behind the login wall, own data only."""
+"""The end-user area under /account (views in ``views.py``, forms in ``forms.py``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
-from flask_security import auth_required, current_user
+from flask import Flask
 
-bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-@bp.get("/")
-@auth_required()
-def overview():
-    """The signed-in user's own summary page."""
-    return render_template("account/overview.html", user=current_user)
+from backoffice.account.views import avatar_url, bp
 
 
 def init_account(app: Flask) -> None:
-    """Register the account blueprint."""
+    """Register the account blueprint and the avatar URL helper for templates."""
     app.register_blueprint(bp)
+    app.jinja_env.globals["avatar_url"] = avatar_url

@@ -7,13 +7,8 @@ from flask_admin import AdminIndexView, expose
 
 from backoffice.admin.base import SecuredMixin
 from backoffice.admin.charts import category_rows, daily_columns
-from backoffice.models import utcnow
+from backoffice.clock import now
 from backoffice.services import dashboard
-
-
-def clock():
-    """The current time: ``CLOCK`` from the config when set (tests pin it), else real UTC."""
-    return (current_app.config.get("CLOCK") or utcnow)()
 
 
 class DashboardView(SecuredMixin, AdminIndexView):
@@ -22,7 +17,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
     @expose("/")
     def index(self):
         """Users, orders, revenue, low stock and recent orders, with two SVG charts."""
-        data = dashboard.snapshot(clock(), int(current_app.config["LOW_STOCK_THRESHOLD"]))
+        data = dashboard.snapshot(now(), int(current_app.config["LOW_STOCK_THRESHOLD"]))
         charts = {
             "revenue": daily_columns("Revenue per day, last 30 days (UTC)", data.revenue_by_day),
             "statuses": category_rows("Orders by status", list(data.orders_by_status.items())),
