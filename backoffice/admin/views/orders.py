@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Validat
 
 from backoffice.admin.actions.orders import order_actions
 from backoffice.admin.base import SecuredModelView
+from backoffice.admin.lookups import PrefixAjaxLoader
 from backoffice.admin.order_forms import (
     ADDRESS_VALIDATORS,
     OrderEditForm,
@@ -84,8 +85,16 @@ class OrderView(SecuredModelView):
         "user": {"validators": [DataRequired(message="Choose the customer.")]},
         "shipping_address": {"validators": ADDRESS_VALIDATORS, "filters": [strip_filter]},
     }
+    # Prefix search on the indexed, lower-case email/username; erased and suspended
+    # accounts are not offered as customers.
     form_ajax_refs = {
-        "user": {"fields": ("email", "username"), "page_size": 20, "order_by": User.email}
+        "user": PrefixAjaxLoader(
+            "user",
+            User,
+            fields=("email", "username"),
+            where=(User.erased_at.is_(None), User.active.is_(True)),
+            page_size=20,
+        )
     }
     inline_models = (OrderItemInline(OrderItem),)
     list_loader_options = (joinedload(Order.user),)
