@@ -24,6 +24,9 @@ from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User
 from backoffice.services.users import create_user, ensure_roles
 
+# ftp_server, ftp_server_factory and closed_port for every test package.
+pytest_plugins = ("tests.ftpserver",)
+
 PASSWORD = "correct horse battery staple 42"
 LOGIN = "/login"
 
