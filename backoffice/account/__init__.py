@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template
 from flask_security import auth_required, current_user
 
+from backoffice.account.avatar import bp as avatar_bp
+
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
@@ -16,5 +18,6 @@ def overview():
 
 
 def init_account(app: Flask) -> None:
-    """Register the account blueprint."""
+    """Register the account blueprints."""
     app.register_blueprint(bp)
+    app.register_blueprint(avatar_bp)

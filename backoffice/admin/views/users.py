@@ -10,6 +10,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import PasswordField, StringField
 from wtforms.validators import Email, Length, Optional
 
+from backoffice.admin.avatars import (
+    AvatarCleanupMixin,
+    AvatarFormMixin,
+    AvatarUploadField,
+    avatar_column,
+)
 from backoffice.admin.base import SecuredModelView
 from backoffice.models import Role, User, UserProfile, new_uniquifier
 from backoffice.services.users import (
@@ -35,13 +41,14 @@ class RoleFilter(BaseSQLAFilter):
         return "equals"
 
 
-class UserView(SecuredModelView):
+class UserView(AvatarCleanupMixin, SecuredModelView):
     """Accounts. Forms never show the password hash, the uniquifier or any token."""
 
     read_permission = "users.read"
     write_permission = "users.write"
 
     column_list = (
+        "profile.avatar",
         "email",
         "username",
         "profile.full_name",
@@ -60,7 +67,12 @@ class UserView(SecuredModelView):
         "active",
         "created_at",
     )
-    column_labels = {"profile.full_name": "Full name", "last_login_at": "Last login"}
+    column_labels = {
+        "profile.avatar": "Avatar",
+        "profile.full_name": "Full name",
+        "last_login_at": "Last login",
+    }
+    column_formatters = {"profile.avatar": avatar_column}
     column_details_list = (
         "email",
         "username",
@@ -127,7 +139,7 @@ class UserView(SecuredModelView):
         super().on_model_change(form, model, is_created)
 
 
-class UserProfileView(SecuredModelView):
+class UserProfileView(AvatarFormMixin, SecuredModelView):
     """Profiles exist one per user: created and deleted with the user, edited here."""
 
     read_permission = "users.read"
@@ -135,13 +147,23 @@ class UserProfileView(SecuredModelView):
     allow_create = False
     allow_delete = False
 
-    column_list = ("user.email", "full_name", "phone", "zipcode", "website", "updated_at")
+    column_list = (
+        "avatar",
+        "user.email",
+        "full_name",
+        "phone",
+        "zipcode",
+        "website",
+        "updated_at",
+    )
     column_sortable_list = ("full_name", "zipcode", "updated_at", ("user.email", "user.email"))
     column_default_sort = ("updated_at", True)
     column_searchable_list = ("full_name", "phone", "zipcode")
     column_filters = ("full_name", "zipcode", "updated_at")
     column_labels = {"user.email": "User", "contact_email": "Contact email"}
+    column_formatters = {"avatar": avatar_column}
     form_columns = (
+        "avatar",
         "full_name",
         "bio",
         "address",
@@ -150,6 +172,7 @@ class UserProfileView(SecuredModelView):
         "contact_email",
         "website",
     )
+    form_extra_fields = {"avatar": AvatarUploadField("Avatar")}
     _text = {"filters": [strip_filter]}
     form_args = {
         "full_name": {"validators": [Optional(), Length(max=120)], **_text},
