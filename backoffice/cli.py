@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from backoffice.cli_storage import storage_cli
 from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.permissions import ADMIN, STAFF
@@ -102,5 +103,5 @@ def seed_demo(users, products, books, orders, seed, if_empty):
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (create_admin, seed_demo):
+    for command in (create_admin, seed_demo, storage_cli):
         app.cli.add_command(command)
