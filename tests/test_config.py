@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backoffice import create_app
+from backoffice.storage import DEFAULT_UPLOAD_DIR, FTPStorage, LocalStorage
 from config import ConfigError, config_for_env
 
 SECRETS = {
@@ -94,8 +95,6 @@ def test_bad_storage_backend_refuses_to_start(monkeypatch):
 
 
 def test_storage_settings_come_from_the_environment(monkeypatch, tmp_path):
-    from backoffice.storage import FTPStorage
-
     env = {
         "STORAGE_BACKEND": "ftp",
         "FTP_HOST": "files.internal",
@@ -122,16 +121,12 @@ def test_storage_settings_come_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_local_storage_defaults_to_uploads_in_the_checkout(monkeypatch):
-    from backoffice.storage import DEFAULT_UPLOAD_DIR
-
     monkeypatch.delenv("STORAGE_BACKEND", raising=False)
     monkeypatch.delenv("UPLOAD_DIR", raising=False)
     assert create_app(env="development").extensions["storage"].root == DEFAULT_UPLOAD_DIR
 
 
 def test_tests_never_write_to_the_checkout_or_an_inherited_store(monkeypatch, app):
-    from backoffice.storage import DEFAULT_UPLOAD_DIR, LocalStorage
-
     monkeypatch.setenv("STORAGE_BACKEND", "ftp")
     monkeypatch.setenv("UPLOAD_DIR", str(DEFAULT_UPLOAD_DIR))
     settings = config_for_env("testing")

@@ -109,6 +109,14 @@ def test_migrate_local_to_ftp_and_back(app, migrated, app_config, ftp, tmp_path,
     # The operator switches: the same database and secrets, files now served from FTP.
     same_secrets = {k: app.config[k] for k in ("SECRET_KEY", "SECURITY_PASSWORD_SALT")}
     ftp_app = make_app(migrated, **{**app_config, **same_secrets, "STORAGE_BACKEND": "ftp"})
+    try:
+        _migrate_back(ftp_app, local_root, ftp.home / "media", originals)
+    finally:
+        with ftp_app.app_context():
+            db.engine.dispose()  # a second app: its connections are not the fixture's
+
+
+def _migrate_back(ftp_app, local_root: Path, ftp_root: Path, originals: list[str]) -> None:
     client = ftp_app.test_client()
     login(client, "admin@example.com")
     assert client.get(f"/media/{originals[0]}").data == (local_root / originals[0]).read_bytes()
@@ -116,7 +124,7 @@ def test_migrate_local_to_ftp_and_back(app, migrated, app_config, ftp, tmp_path,
     result = run(ftp_app, "migrate", "--to", "local")
     assert result.exit_code == 0, result.output
     assert "2 files copied and verified, 6 already there and verified" in result.output
-    assert (local_root / added).read_bytes() == (ftp.home / "media" / added).read_bytes()
+    assert (local_root / added).read_bytes() == (ftp_root / added).read_bytes()
     assert "Now set STORAGE_BACKEND=local" in result.output
 
 
