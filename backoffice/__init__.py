@@ -11,6 +11,7 @@ from backoffice.account import init_account
 from backoffice.admin import init_admin
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
+from backoffice.limits import init_limits
 from backoffice.logs import init_logging
 from backoffice.security import init_security
 from backoffice.storage import init_storage
@@ -27,6 +28,7 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_extensions(app)
     init_storage(app)
     init_security(app)
+    init_limits(app)
     init_admin(app)
     init_account(app)
     init_web(app)

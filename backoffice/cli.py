@@ -9,11 +9,13 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from backoffice.cli_accounts import COMMANDS as ACCOUNT_COMMANDS
 from backoffice.cli_storage import storage_cli
 from backoffice.extensions import db
-from backoffice.models import Role, User
+from backoffice.models import Product, Role, User
 from backoffice.permissions import ADMIN, STAFF
 from backoffice.services import demo
+from backoffice.services.orders import OrderError, place_order
 from backoffice.services.users import (
     UserError,
     create_user,
@@ -50,7 +52,7 @@ def create_admin(email, password, generate_password, role, reset):
         if existing is not None:
             if not reset:
                 raise UserError({"email": f"{existing.email} exists; use --reset to update it."})
-            set_password(existing, password)
+            set_password(existing, password, via="cli")
             existing.active = True
             if roles[role] not in existing.roles:
                 existing.roles.append(roles[role])
@@ -101,7 +103,47 @@ def seed_demo(users, products, books, orders, seed, if_empty):
     click.echo(f"Demo customers share the password: {demo.DEMO_PASSWORD}")
 
 
+def _order_lines(items: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``SKU:QTY`` arguments as ``(product_id, quantity)`` lines (SKUs looked up at once)."""
+    parsed = []
+    for item in items:
+        sku, _, qty = item.rpartition(":")
+        if not sku or not qty.strip().isdigit():
+            raise click.BadParameter(f"{item!r} is not SKU:QUANTITY (e.g. LAMP-01:2).")
+        parsed.append((sku.strip().upper(), int(qty)))
+    skus = {sku for sku, _ in parsed}
+    ids = dict(
+        db.session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all()
+    )
+    unknown = sorted(skus - ids.keys())
+    if unknown:
+        raise click.BadParameter("no product with SKU " + ", ".join(unknown))
+    return [(ids[sku], qty) for sku, qty in parsed]
+
+
+@click.command("place-order")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--item", "items", multiple=True, required=True, metavar="SKU:QTY", help="Repeat per line."
+)
+@click.option("--address", required=True, help="Shipping address.")
+def place_order_command(email, items, address):
+    """Place a pending order for EMAIL: prices from the products, stock taken at once."""
+    user_id = db.session.scalar(select(User.id).where(User.email == normalise_email(email)))
+    if user_id is None:
+        raise click.BadParameter(f"no user with email {email}", param_hint="EMAIL")
+    lines = _order_lines(items)
+    try:
+        order = place_order(user_id, lines, address)
+    except OrderError as exc:
+        for message in exc.messages():
+            click.echo(f"error: {message}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{order} placed: {len(lines)} line(s), total {order.total}.")
+
+
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (create_admin, seed_demo, storage_cli):
+    for command in (create_admin, seed_demo, place_order_command, storage_cli, *ACCOUNT_COMMANDS):
         app.cli.add_command(command)

@@ -7,6 +7,8 @@ constructor, see ``init_security``); ``current_security()`` reaches the latter.
 """
 
 from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -34,6 +36,8 @@ db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
+# Per client address (request.remote_addr, after ProxyFix when PROXY_FIX_X_FOR is set).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def current_security():

@@ -7,7 +7,7 @@ STAFF = "staff"
 
 ROLE_DESCRIPTIONS = {
     ADMIN: "Everything, including users, roles and deleting records with history.",
-    STAFF: "Products, books and orders; read-only on users and profiles.",
+    STAFF: "Products, books and orders; read-only on users and profiles, may unlock customers.",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "admin.access",
             "users.read",
+            "users.unlock",
             "users.write",
             "catalog.read",
             "catalog.write",
@@ -28,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "admin.access",
             "users.read",
+            "users.unlock",
             "catalog.read",
             "catalog.write",
             "orders.read",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
+import zxcvbn
 from flask import Flask, current_app
 from flask_security import (
+    ForgotPasswordForm,
+    LoginForm,
     MailUtil,
     PasswordUtil,
     RegisterFormV2,
@@ -15,14 +19,22 @@ from flask_security import (
     uia_email_mapper,
     uia_username_mapper,
 )
-from flask_security.utils import password_breached_validator, password_complexity_validator
+from flask_security.utils import password_breached_validator
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from backoffice import auth_events
 from backoffice.extensions import current_security, db
 from backoffice.models import Role, User
 
 PASSWORD_MAX_LENGTH = 128
+#: zxcvbn refuses longer input (its matching time grows fast); both the server and the
+#: browser bar score this many leading characters, and a longer password is at least as strong.
+ZXCVBN_MAX_LENGTH = 72
+STRENGTH_ADVICE = (
+    "Use a passphrase of four or more unrelated words, or add a few uncommon words; "
+    "avoid names, dates, keyboard patterns and your email address."
+)
 
 
 class LowercaseMailUtil(MailUtil):
@@ -76,7 +88,59 @@ class BackofficePasswordUtil(PasswordUtil):
         errors = password_breached_validator(normalised)
         if errors:
             return errors, normalised
-        return password_complexity_validator(normalised, is_register, **kwargs), normalised
+        if current_app.config.get("SECURITY_PASSWORD_COMPLEXITY_CHECKER") != "zxcvbn":
+            return None, normalised
+        inputs = user_inputs(kwargs["user"]) if not is_register else list(kwargs.values())
+        return strength_errors(password, inputs), normalised
+
+
+def user_inputs(user: User) -> list[str]:
+    """What a password must not be built from: the user's own email, username and name."""
+    return [user.email, user.username, user.full_name]
+
+
+def strength_errors(password: str, inputs: list) -> list[str] | None:
+    """None if zxcvbn scores ``password`` at least SECURITY_ZXCVBN_MINIMUM_SCORE, else advice.
+
+    ``inputs`` (email, names) count as known words; the email's parts are added so
+    "jane.doe@example.com" also rules out "jane" and "doe".
+    """
+    words = []
+    for value in inputs:
+        if isinstance(value, str) and value.strip():
+            words.append(value)
+            words.extend(w for w in re.split(r"[^\w]+", value) if len(w) > 2)
+    result = zxcvbn.zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)
+    if result["score"] >= current_app.config["SECURITY_ZXCVBN_MINIMUM_SCORE"]:
+        return None
+    warning = result["feedback"]["warning"]
+    reason = f" {warning.rstrip('.')}." if warning else ""
+    return [f"This password is too easy to guess.{reason} {STRENGTH_ADVICE}"]
+
+
+class AuditedLoginForm(LoginForm):
+    """Flask-Security's login form; a refusal records its real reason for staff.
+
+    The visitor still gets the one generic answer (SECURITY_RETURN_GENERIC_RESPONSES).
+    """
+
+    def validate(self, **kwargs) -> bool:
+        """Validate as usual, then audit why a submitted login was refused."""
+        valid = super().validate(**kwargs)
+        if not valid:
+            auth_events.login_refused(self)
+        return valid
+
+
+class AuditedForgotPasswordForm(ForgotPasswordForm):
+    """Flask-Security's /reset form; a refused request records its real reason for staff."""
+
+    def validate(self, **kwargs) -> bool:
+        """Validate as usual, then audit why a reset request was refused."""
+        valid = super().validate(**kwargs)
+        if not valid:
+            auth_events.reset_refused(self)
+        return valid
 
 
 class RegisterForm(RegisterFormV2):
@@ -99,11 +163,15 @@ def init_security(app: Flask) -> None:
     ]
     security = Security(
         register_form=RegisterForm,
+        login_form=AuditedLoginForm,
+        forgot_password_form=AuditedForgotPasswordForm,
         mail_util_cls=LowercaseMailUtil,
         username_util_cls=LowercaseUsernameUtil,
         password_util_cls=BackofficePasswordUtil,
     )
     security.init_app(app, datastore)
+    security.render_json(auth_events.render_json)
+    auth_events.init_auth_events(app)
 
 
 def user_datastore() -> SQLAlchemyUserDatastore:

@@ -73,12 +73,19 @@ class Base:
     SECURITY_RECOVERABLE = True
     SECURITY_CHANGEABLE = True
     SECURITY_TRACKABLE = True
-    SECURITY_CONFIRMABLE = False
+    # Registration is confirmed by mail, so /register answers the same for a new and an
+    # already-registered address (the latter gets a "you already have an account" mail).
+    SECURITY_CONFIRMABLE = True
+    # One answer for unknown user, wrong password, locked and suspended accounts on login,
+    # register and reset; the real reason goes to the audit log (backoffice/auth_events.py).
+    SECURITY_RETURN_GENERIC_RESPONSES = True
+    SECURITY_PASSWORD_COMPLEXITY_CHECKER = "zxcvbn"  # noqa: S105 - a checker name
+    SECURITY_ZXCVBN_MINIMUM_SCORE = 3
     SECURITY_USERNAME_ENABLE = True
     SECURITY_USERNAME_REQUIRED = False
     SECURITY_POST_LOGIN_VIEW = "/account/"
     SECURITY_POST_LOGOUT_VIEW = "/"
-    SECURITY_POST_REGISTER_VIEW = "/account/"
+    SECURITY_POST_REGISTER_VIEW = "/login"
     SECURITY_SEND_REGISTER_EMAIL = True
     SECURITY_EMAIL_SENDER = "no-reply@backoffice.local"
     # Syntax checks only: no DNS lookups on the request path (they hang without network).
@@ -91,11 +98,30 @@ class Base:
 
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 
+    # Lockout: this many consecutive failed logins lock the account for LOCKOUT_MINUTES.
+    LOCKOUT_THRESHOLD = 5
+    LOCKOUT_MINUTES = 15
+
+    # Flask-Limiter: per client address on the public sign-in pages (POSTs only).
+    # memory:// counts per process; use Redis (redis://host:6379) with several workers.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10/minute"
+    REGISTER_RATE_LIMIT = "5/minute"
+    RESET_RATE_LIMIT = "5/minute"
+    EMAIL_CHECK_RATE_LIMIT = "60/minute"
+
+    ACCOUNT_ORDERS_PER_PAGE = 10
+
     APP_NAME = "Backoffice"
     # Avatars: images larger than this many pixels are refused before decoding
     # (decompression bombs); see backoffice/services/images.py for the default.
     AVATAR_MAX_PIXELS = 40_000_000
     LOW_STOCK_THRESHOLD = 5
+    # A callable returning the current aware UTC time for the dashboard; None means
+    # the real clock. Tests pin it to compute figures against known dates.
+    CLOCK = None
     PROXY_FIX_X_FOR = 0
     LOG_LEVEL = "INFO"
 
@@ -117,6 +143,20 @@ class Base:
             self.SECURITY_EMAIL_SENDER = self.MAIL_DEFAULT_SENDER
         self.SECURITY_PASSWORD_LENGTH_MIN = env_int(
             "PASSWORD_MIN_LENGTH", self.SECURITY_PASSWORD_LENGTH_MIN
+        )
+        self.SECURITY_ZXCVBN_MINIMUM_SCORE = env_int(
+            "PASSWORD_MIN_SCORE", self.SECURITY_ZXCVBN_MINIMUM_SCORE
+        )
+        self.LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", self.LOCKOUT_THRESHOLD)
+        self.LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", self.LOCKOUT_MINUTES)
+        self.RATELIMIT_STORAGE_URI = os.environ.get(
+            "RATELIMIT_STORAGE_URI", self.RATELIMIT_STORAGE_URI
+        )
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", self.LOGIN_RATE_LIMIT)
+        self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", self.REGISTER_RATE_LIMIT)
+        self.RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", self.RESET_RATE_LIMIT)
+        self.EMAIL_CHECK_RATE_LIMIT = os.environ.get(
+            "EMAIL_CHECK_RATE_LIMIT", self.EMAIL_CHECK_RATE_LIMIT
         )
         self.BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
         self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": self.BCRYPT_ROUNDS}
@@ -167,6 +207,8 @@ class Testing(Base):
 
     ENV_NAME = "testing"
     TESTING = True
+    # Tests that exercise the limiter switch it on with @pytest.mark.config.
+    RATELIMIT_ENABLED = False
 
     def __init__(self) -> None:
         super().__init__()

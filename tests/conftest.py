@@ -7,6 +7,7 @@ migrations, and drops the database at the end.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import uuid
@@ -33,6 +34,14 @@ LOGIN = "/login"
 
 def _is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://", "postgresql+"))
+
+
+def pytest_runtest_setup(item):
+    """Skip ``@pytest.mark.postgres_only`` tests on SQLite."""
+    if item.get_closest_marker("postgres_only") and not _is_postgres(
+        os.environ.get("TEST_DATABASE_URL", "")
+    ):
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +106,27 @@ def app(migrated, app_config):
     _wipe(app)
     with app.app_context():
         db.engine.dispose()
+
+
+class Clock:
+    """A clock the test moves by hand; the app reads it through ``app.config["CLOCK"]``."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2030, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        """Move time forward by ``datetime.timedelta(**delta)``."""
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    """Control the app's notion of now (lockout expiry and other time rules)."""
+    app.config["CLOCK"] = Clock()
+    return app.config["CLOCK"]
 
 
 @pytest.fixture

@@ -1,23 +1,14 @@
-"""The end-user area under /account: every page behind the login wall, own data only."""
+"""The end-user area under /account: pages in ``views.py``, the picture page in ``avatar.py``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
-from flask_security import auth_required, current_user
+from flask import Flask
 
 from backoffice.account.avatar import bp as avatar_bp
-
-bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-@bp.get("/")
-@auth_required()
-def overview():
-    """The signed-in user's own summary page."""
-    return render_template("account/overview.html", user=current_user)
+from backoffice.account.views import bp
 
 
 def init_account(app: Flask) -> None:
-    """Register the account blueprints."""
+    """Register the account blueprint and the picture page (``avatar_url``: web.media)."""
     app.register_blueprint(bp)
     app.register_blueprint(avatar_bp)

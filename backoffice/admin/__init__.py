@@ -6,7 +6,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from backoffice.admin.base import SecuredIndexView
+from backoffice.admin.dashboard import DashboardView
 from backoffice.admin.views.catalog import BookView, ProductView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
@@ -20,7 +20,7 @@ def init_admin(app: Flask) -> Admin:
     admin = Admin(
         name=app.config.get("APP_NAME", "Backoffice"),
         theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
-        index_view=SecuredIndexView(name="Dashboard", url="/admin", template="admin/index.html"),
+        index_view=DashboardView(name="Dashboard", url="/admin", template="admin/index.html"),
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(UserView(User, db, category="Accounts", name="Users"))

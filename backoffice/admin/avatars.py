@@ -1,4 +1,4 @@
-"""Avatars in the admin: the profile form's upload field, list thumbnails, file cleanup.
+"""Avatars in the admin: the profile form's upload field and the list thumbnails.
 
 Flask-Admin's ImageUploadField is not used: it writes to local disk, names files after
 the upload, deletes the old file before the new row is saved, trusts whatever Pillow
@@ -9,19 +9,14 @@ interface and swaps keys with ``services.avatars.replace_avatar``, all or nothin
 
 from __future__ import annotations
 
-from flask import current_app, flash, g
+from flask import current_app, flash
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 from wtforms import Field, ValidationError
 from wtforms.utils import unset_value
 from wtforms.widgets import FileInput
 
-from backoffice.services.avatars import (
-    AvatarStoreError,
-    delete_avatar_files,
-    replace_avatar,
-    store_avatar,
-)
+from backoffice.services.avatars import AvatarStoreError, replace_avatar, store_avatar
 from backoffice.services.images import AvatarError, process_avatar
 from backoffice.web.media import avatar_url
 
@@ -119,17 +114,3 @@ class AvatarFormMixin:
             flash(str(exc), "error")
             return False
         return replace_avatar(model, key, save=lambda: save_row(form, model))
-
-
-class AvatarCleanupMixin:
-    """For the User view: delete the user's avatar files once the row delete is committed."""
-
-    def on_model_delete(self, model) -> None:
-        """Remember the avatar key while the profile can still be read."""
-        super().on_model_delete(model)
-        g.deleted_user_avatar = model.profile.avatar if model.profile else None
-
-    def after_model_delete(self, model) -> None:
-        """Only called after a successful commit: the files can go now."""
-        super().after_model_delete(model)
-        delete_avatar_files(g.pop("deleted_user_avatar", None))

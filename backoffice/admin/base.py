@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -79,10 +78,6 @@ class SecuredMixin:
         if not current_user.is_authenticated:
             return login_redirect()
         abort(403)
-
-
-class SecuredIndexView(SecuredMixin, AdminIndexView):
-    """The admin home page, closed to everyone but staff."""
 
 
 class SecuredModelView(SecuredMixin, BulkActionsMixin, ModelView):

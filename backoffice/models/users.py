@@ -6,10 +6,11 @@ import datetime as dt
 import uuid
 
 from flask_security import AsaList, RoleMixin, UserMixin
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, event
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, cast, event, literal
 from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from backoffice import clock
 from backoffice.extensions import db
 from backoffice.models.base import TimestampMixin, UTCDateTime, utcnow
 
@@ -26,6 +27,18 @@ roles_users = Table(
 def new_uniquifier() -> str:
     """A fresh value for ``fs_uniquifier``; changing it ends every session of the user."""
     return uuid.uuid4().hex
+
+
+def rotated_uniquifier_sql():
+    """SQL for a fresh ``fs_uniquifier`` per row in one UPDATE: a new random value plus the id.
+
+    Unique because ids are, unguessable because of the random part; portable to SQLite and
+    PostgreSQL (plain ``||`` concatenation).
+    """
+    return literal(new_uniquifier()) + cast(User.id, String)
+
+
+LOCKED_MESSAGE = "This account is temporarily locked after too many failed logins."
 
 
 class Role(db.Model, RoleMixin):
@@ -68,6 +81,8 @@ class User(db.Model, UserMixin, TimestampMixin):
 
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set when the account was erased (personal data scrubbed; orders kept).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[Role]] = relationship(
         secondary=roles_users, backref=db.backref("users", lazy="dynamic")
@@ -88,6 +103,26 @@ class User(db.Model, UserMixin, TimestampMixin):
     def full_name(self, value: str | None) -> None:
         ensure_profile(self).full_name = value
 
+    @property
+    def is_erased(self) -> bool:
+        """True once the account has been erased."""
+        return self.erased_at is not None
+
+    def lock_active(self, now: dt.datetime | None = None) -> bool:
+        """True while ``locked_until`` lies in the future (app clock unless ``now`` is given)."""
+        return self.locked_until is not None and self.locked_until > (now or clock.now())
+
+    def is_locked(self, form_error: list[str] | None = None) -> bool:
+        """Flask-Security's lockout hook (True means locked); called after the password check.
+
+        The message lands on the form, where generic responses replace it with the same
+        answer a wrong password gets; the lock itself is set by ``services.lockout``.
+        """
+        locked = self.lock_active()
+        if locked and form_error is not None:
+            form_error.append(LOCKED_MESSAGE)
+        return locked
+
     def get_security_payload(self) -> dict:
         """What Flask-Security's JSON answers say about the user: never secrets."""
         return {
@@ -104,7 +139,7 @@ class User(db.Model, UserMixin, TimestampMixin):
         return sorted(r.name for r in self.roles)
 
     def __str__(self) -> str:
-        return self.email
+        return f"deleted user #{self.id}" if self.erased_at else self.email
 
 
 class UserProfile(db.Model, TimestampMixin):

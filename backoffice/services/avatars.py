@@ -13,6 +13,10 @@ Order of work, so no failure leaves a half-done change:
    row lock, so two concurrent uploads cannot both think they replaced the same file).
 4. Only after the commit are the old files deleted; if the commit fails, the new ones are.
 
+Erasing or deleting a user: ``delete_avatar_files_after_commit(key)`` inside the
+transaction (the files go when it commits, and stay if it rolls back), or
+``delete_avatar_files(key)`` once the change is committed.
+
 Deleting is best effort: a file store that is down when an old avatar should go leaves an
 unreferenced file, logged here and removed later by ``python manage.py storage sweep``.
 """
@@ -23,7 +27,9 @@ import logging
 from collections.abc import Callable
 
 from flask import current_app
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from backoffice.extensions import db
 from backoffice.models import UserProfile
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 AVATAR_PREFIX = "avatars"
 THUMB_SUFFIX = "-thumb"
+_AFTER_COMMIT = "avatar_files_to_delete"  # a Session.info key
 
 STORE_FAILED = (
     "Your picture could not be saved because the file store is not available right now. "
@@ -140,6 +147,28 @@ def delete_avatar_files(profile_or_key: UserProfile | str | None) -> bool:
     """
     key = profile_or_key.avatar if isinstance(profile_or_key, UserProfile) else profile_or_key
     return _delete(avatar_files(key))
+
+
+def delete_avatar_files_after_commit(key: str | None) -> None:
+    """Delete an avatar's files once the current transaction commits; never if it rolls back.
+
+    For changes committed by someone else (erasing an account: the caller commits).
+    """
+    if key:
+        db.session.info.setdefault(_AFTER_COMMIT, set()).add(key)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_after_commit(session: Session) -> None:
+    for key in sorted(session.info.pop(_AFTER_COMMIT, ())):
+        delete_avatar_files(key)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_after_rollback(session: Session, previous_transaction) -> None:
+    # Any rollback (a savepoint's too) forgets them all: at worst a file outlives its
+    # reference and `storage sweep` removes it; never a reference outliving its file.
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _delete(keys: list[str] | tuple[str, ...]) -> bool:

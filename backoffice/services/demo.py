@@ -188,6 +188,19 @@ def seed_orders(rng: random.Random, count: int, progress: Progress, batch: int =
         progress("orders", len(chunk))
 
 
+def _sync_id_sequences() -> None:
+    """After inserting explicit ids, move PostgreSQL's id sequences past them.
+
+    Otherwise the next row the app creates (a user signing up, an order placed)
+    collides with a seeded id. SQLite picks max(rowid) + 1 by itself.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in (User, UserProfile, Product, Book, Order, OrderItem):
+        sequence = func.pg_get_serial_sequence(model.__table__.name, "id")
+        db.session.execute(select(func.setval(sequence, func.coalesce(func.max(model.id), 1))))
+
+
 def _fast_sqlite_session() -> None:
     """A bigger page cache for this connection: index upkeep dominates large inserts."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -204,4 +217,5 @@ def seed_demo(
     seed_products(rng, products, progress)
     seed_books(rng, books, progress)
     seed_orders(rng, orders, progress)
+    _sync_id_sequences()
     db.session.commit()

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from flask_security import hash_password
 from flask_security.mail_util import EmailValidateException
 
+from backoffice import clock
 from backoffice.extensions import current_security, db
 from backoffice.models import Role, User
 from backoffice.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
+from backoffice.services import audit
 
 
 class UserError(ValueError):
@@ -40,20 +42,28 @@ def normalise_username(raw: str | None) -> str | None:
     return value
 
 
-def check_password(password: str, user: User | None = None) -> str:
-    """Apply the same password rules as registration; return the normalised password."""
+def check_password(password: str, user: User | None = None, **inputs: str | None) -> str:
+    """Apply the same password rules as registration; return the normalised password.
+
+    The strength check treats the user's own data as guessable: pass ``user`` for an
+    existing account, or the typed ``email``/``username``/``full_name`` as ``inputs``.
+    """
     if not password:
         raise UserError({"password": "Password is required."})
-    kwargs = {"user": user} if user is not None else {}
-    errors, normalised = current_security().password_util.validate(password, user is None, **kwargs)
+    if inputs or user is None:
+        errors, normalised = current_security().password_util.validate(password, True, **inputs)
+    else:
+        errors, normalised = current_security().password_util.validate(password, False, user=user)
     if errors:
         raise UserError({"password": " ".join(str(e) for e in errors)})
     return normalised
 
 
-def set_password(user: User, password: str) -> None:
-    """Validate and bcrypt-hash a new password for ``user``."""
+def set_password(user: User, password: str, *, via: str | None = None) -> None:
+    """Validate and bcrypt-hash a new password for ``user``; audit it when ``via`` is given."""
     user.password = hash_password(check_password(password, user if user.id else None))
+    if via and user.id:
+        audit.record("password_change", model="User", object_id=user.id, changes={"via": via})
 
 
 def ensure_roles() -> dict[str, Role]:
@@ -115,6 +125,10 @@ def create_user(
         roles=[known[r] for r in roles],
     )
     user.full_name = full_name
-    set_password(user, password)
+    # Created by an admin, the CLI or a seed script: the address needs no mail confirmation.
+    user.confirmed_at = clock.now()
+    user.password = hash_password(
+        check_password(password, email=email, username=username, full_name=full_name)
+    )
     db.session.add(user)
     return user

@@ -9,9 +9,10 @@ import pytest
 
 from backoffice.extensions import db
 from backoffice.models import User
+from backoffice.services.erasure import erase_user
 from backoffice.services.images import CORRUPT, EMPTY, NOT_AN_IMAGE
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg, upload
-from tests.conftest import csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, login
 from tests.services import samples
 from tests.services.samples import ACCEPTED, CORRUPTED, REFUSED, assert_clean_webp, decode
 
@@ -114,7 +115,8 @@ def test_overview_links_to_the_picture_page(app, customer_client, users):
     assert "Add a picture" in page
     key = give_avatar(app, users["customer"])
     page = customer_client.get("/account/").get_data(as_text=True)
-    assert f'src="/media/{key.replace(".webp", "-thumb.webp")}"' in page
+    assert f'src="/media/{key}"' in page
+    assert "Change picture" in page
 
 
 # --- every accepted format and every refusal, through the real endpoint ---------------
@@ -211,3 +213,42 @@ def test_new_pages_keep_the_csp_rules(app, admin_client, users):
             assert f'nonce="{nonce}"' in tag, (path, tag)
         assert not re.search(r"\son[a-z]+=\"", page), path
         assert "/media/avatars/" in page, path  # the current picture is shown
+
+
+def test_erasing_ones_own_account_removes_the_files(app, customer_client, users, store):
+    key = give_avatar(app, users["customer"])
+    response = customer_client.post(
+        "/account/delete",
+        data={"password": PASSWORD, "csrf_token": csrf_token(customer_client, "/account/")},
+    )
+    assert response.status_code == 302
+    assert avatar_of(app, users["customer"]) is None
+    assert key not in "".join(store.files())
+    assert store.files() == []
+
+
+@local_only
+def test_refused_erasure_keeps_the_files(app, admin_client, users, store):
+    key = give_avatar(app, users["admin"])  # the last active admin may not erase themselves
+    response = admin_client.post(
+        "/account/delete",
+        data={"password": PASSWORD, "csrf_token": csrf_token(admin_client, "/account/")},
+    )
+    assert response.status_code == 302
+    assert avatar_of(app, users["admin"]) == key
+    assert store.files() == avatar_files_of(key)
+
+
+@local_only
+def test_files_go_only_when_the_erasure_commits(app, users, store):
+    key = give_avatar(app, users["customer"])
+    with app.app_context():
+        admin = db.session.get(User, users["admin"])
+        erase_user(admin, db.session.get(User, users["customer"]))
+        db.session.rollback()  # e.g. a later step of the same transaction failed
+        assert store.files() == avatar_files_of(key)
+        erase_user(admin, db.session.get(User, users["customer"]))
+        assert store.files() == avatar_files_of(key)  # not before the commit
+        db.session.commit()
+    assert store.files() == []
+    assert avatar_of(app, users["customer"]) is None

@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from backoffice.admin.actions.catalog import book_actions, product_actions
 from backoffice.admin.base import SecuredModelView
-from backoffice.admin.bulk import BulkAction, BulkResult
-from backoffice.extensions import db
-from backoffice.models import Book, Product
+from backoffice.admin.stock_guard import StockGuardMixin
 from backoffice.validation import isbn, isbn_filter, money, strip_filter, upper_filter
 
 _STOCK = {"validators": [NumberRange(min=0, message="Stock cannot be negative.")]}
 _PRICE = {"validators": [InputRequired(message="Price is required."), money], "places": 2}
 
 
-def _set_available(model, value: bool):
-    """A bulk action body that switches availability in one UPDATE."""
-
-    def run(ids, params) -> BulkResult:
-        result = BulkResult()
-        changed = db.session.execute(
-            update(model)
-            .where(model.id.in_(ids.scalar_subquery()), model.is_available.is_not(value))
-            .values(is_available=value)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        total = db.session.scalar(db.select(db.func.count()).select_from(ids.subquery()))
-        result.changed = changed
-        result.skip("already " + ("available" if value else "unavailable"), total - changed)
-        return result
-
-    return run
-
-
-def availability_actions(model) -> tuple[BulkAction, ...]:
-    """Make available / Make unavailable for a catalogue model."""
-    return (
-        BulkAction(
-            "make_available", "Make available", _set_available(model, True), "catalog.write"
-        ),
-        BulkAction(
-            "make_unavailable", "Make unavailable", _set_available(model, False), "catalog.write"
-        ),
-    )
-
-
-class ProductView(SecuredModelView):
+class ProductView(StockGuardMixin, SecuredModelView):
     """Products: staff and admins edit, everyone with admin access reads."""
 
     read_permission = "catalog.read"
@@ -78,7 +45,16 @@ class ProductView(SecuredModelView):
         "created_at",
         "updated_at",
     )
-    form_columns = ("name", "sku", "category", "description", "price", "stock", "is_available")
+    form_columns = (
+        "name",
+        "sku",
+        "category",
+        "description",
+        "price",
+        "stock",
+        "stock_seen",
+        "is_available",
+    )
     form_args = {
         "name": {"validators": [DataRequired(), Length(max=200)], "filters": [strip_filter]},
         "sku": {"validators": [DataRequired(), Length(max=64)], "filters": [upper_filter]},
@@ -86,10 +62,10 @@ class ProductView(SecuredModelView):
         "price": _PRICE,
         "stock": _STOCK,
     }
-    bulk_actions = availability_actions(Product)
+    bulk_actions = product_actions()
 
 
-class BookView(SecuredModelView):
+class BookView(StockGuardMixin, SecuredModelView):
     """Books, identified by a checksum-validated ISBN-13."""
 
     read_permission = "catalog.read"
@@ -120,6 +96,7 @@ class BookView(SecuredModelView):
         "genre",
         "price",
         "stock",
+        "stock_seen",
         "is_available",
     )
     form_args = {
@@ -135,4 +112,4 @@ class BookView(SecuredModelView):
         "price": _PRICE,
         "stock": _STOCK,
     }
-    bulk_actions = availability_actions(Book)
+    bulk_actions = book_actions()

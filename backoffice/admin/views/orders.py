@@ -1,17 +1,35 @@
-"""Orders with their items edited inline. Prices come from the products, totals from items."""
+"""Orders: placed through the order service, moved through the status machine.
+
+The create form (customer, address, inline items) calls ``place_order``: prices come
+from the products and stock is taken in the same transaction. The edit form changes
+only the status (legal moves, with cancelling restocking) and the address; items are
+shown read-only. See backoffice/admin/order_forms.py for why.
+"""
 
 from __future__ import annotations
 
-from flask_admin.model.form import InlineFormAdmin
-from sqlalchemy import inspect
-from sqlalchemy.orm import joinedload
-from wtforms import SelectField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+import logging
 
+from flask import flash
+from flask_admin.model.form import InlineFormAdmin
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
+
+from backoffice.admin.actions.orders import order_actions
 from backoffice.admin.base import SecuredModelView
+from backoffice.admin.order_forms import (
+    ADDRESS_VALIDATORS,
+    OrderEditForm,
+    order_lines,
+    show_order_errors,
+)
+from backoffice.extensions import db
 from backoffice.models import ORDER_STATUSES, Order, OrderItem, Product, User
-from backoffice.services.orders import compute_total
+from backoffice.services.order_status import OPEN, change_status
+from backoffice.services.orders import MAX_QUANTITY, OrderError, place_order
+from backoffice.validation import strip_filter
+
+log = logging.getLogger(__name__)
 
 
 class OrderItemInline(InlineFormAdmin):
@@ -23,7 +41,11 @@ class OrderItemInline(InlineFormAdmin):
         "quantity": {
             "validators": [
                 InputRequired(message="Enter a quantity."),
-                NumberRange(min=1, max=10_000, message="Quantity must be between 1 and 10,000."),
+                NumberRange(
+                    min=1,
+                    max=MAX_QUANTITY,
+                    message=f"Quantity must be between 1 and {MAX_QUANTITY:,}.",
+                ),
             ]
         },
     }
@@ -33,7 +55,7 @@ class OrderItemInline(InlineFormAdmin):
 
 
 class OrderView(SecuredModelView):
-    """Orders: staff and admins edit; deleting an order is for admins only."""
+    """Orders: staff and admins place and move them; deleting is for admins only."""
 
     read_permission = "orders.read"
     write_permission = "orders.write"
@@ -45,7 +67,6 @@ class OrderView(SecuredModelView):
     column_searchable_list = ("user.email",)
     column_filters = ("status", "created_at", "user.email", "total")
     column_choices = {"status": [(s, s.capitalize()) for s in ORDER_STATUSES]}
-    form_overrides = {"status": SelectField}
     column_labels = {"id": "Order", "user.email": "Customer email", "user": "Customer"}
     column_details_list = (
         "id",
@@ -57,22 +78,91 @@ class OrderView(SecuredModelView):
         "created_at",
         "updated_at",
     )
-    form_columns = ("user", "status", "shipping_address", "items")
+    # The create form; new orders always start pending. Editing uses OrderEditForm.
+    form_columns = ("user", "shipping_address", "items")
     form_args = {
         "user": {"validators": [DataRequired(message="Choose the customer.")]},
-        "status": {"choices": [SelectChoice(s, s.capitalize()) for s in ORDER_STATUSES]},
+        "shipping_address": {"validators": ADDRESS_VALIDATORS, "filters": [strip_filter]},
     }
     form_ajax_refs = {
         "user": {"fields": ("email", "username"), "page_size": 20, "order_by": User.email}
     }
     inline_models = (OrderItemInline(OrderItem),)
     list_loader_options = (joinedload(Order.user),)
+    edit_template = "admin/order/edit.html"
+    bulk_actions = order_actions()
 
-    def on_model_change(self, form, model: Order, is_created: bool) -> None:
-        """Price new lines from their product and derive the total from the items."""
-        for item in model.items:
-            repriced = item.unit_price is None or inspect(item).attrs.product.history.has_changes()
-            if repriced and item.product is not None:
-                item.unit_price = item.product.price
-        model.total = compute_total(model)
-        super().on_model_change(form, model, is_created)
+    def get_edit_form(self):
+        """Status and address only: items are fixed once placed."""
+        return OrderEditForm
+
+    def edit_form(self, obj=None):
+        """The edit form, telling where the order's status can move."""
+        form = super().edit_form(obj)
+        if obj is not None:
+            form.describe_moves(obj.status)
+        return form
+
+    def get_one(self, id):
+        """The order with its customer and items (for the read-only items table)."""
+        return db.session.get(
+            Order,
+            id,
+            options=[
+                joinedload(Order.user),
+                selectinload(Order.items).joinedload(OrderItem.product),
+            ],
+        )
+
+    def create_model(self, form):
+        """Place the order through the service; its refusals become form errors."""
+        lines, positions = order_lines(form.items)
+        customer = form.user.data
+        try:
+            order = place_order(
+                getattr(customer, "id", None), lines, form.shipping_address.data, commit=False
+            )
+            self._on_model_change(form, order, True)
+            db.session.commit()
+        except OrderError as exc:
+            show_order_errors(form, exc, positions)
+            return False
+        except Exception as exc:
+            return self._failed(exc, "create")
+        self.after_model_change(form, order, True)
+        return order
+
+    def update_model(self, form, model: Order) -> bool:
+        """Move the status through the status machine; change the address."""
+        target = form.status.data
+        try:
+            if target != model.status:
+                change_status(model.id, target, commit=False)
+                # The row moved with a conditional UPDATE; keep the object (and any
+                # hook reading its history) in step with it.
+                model.status = target
+            model.shipping_address = form.shipping_address.data
+            self._on_model_change(form, model, False)
+            db.session.commit()
+        except OrderError as exc:
+            show_order_errors(form, exc)
+            return False
+        except Exception as exc:
+            return self._failed(exc, "update")
+        self.after_model_change(form, model, False)
+        return True
+
+    def on_model_delete(self, model: Order) -> None:
+        """An open order still holds stock: it must be cancelled (restocked) first."""
+        if model.status in OPEN:
+            raise ValidationError(
+                f"{model} is {model.status}: cancel it first, which returns its stock."
+            )
+        super().on_model_delete(model)
+
+    def _failed(self, exc: Exception, what: str) -> bool:
+        db.session.rollback()
+        if not self.handle_view_exception(exc):
+            log.exception("failed to %s an order", what)
+            flash(f"Failed to {what} the order; nothing was changed.", "error")
+        return False

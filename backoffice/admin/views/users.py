@@ -5,19 +5,24 @@ from __future__ import annotations
 from flask import request
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.helpers import is_form_submitted
+from flask_login import current_user
 from flask_security import hash_password
+from sqlalchemy import inspect
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import PasswordField, StringField
 from wtforms.validators import Email, Length, Optional
 
-from backoffice.admin.avatars import (
-    AvatarCleanupMixin,
-    AvatarFormMixin,
-    AvatarUploadField,
-    avatar_column,
-)
+from backoffice import clock
+from backoffice.admin.avatars import AvatarFormMixin, AvatarUploadField, avatar_column
 from backoffice.admin.base import SecuredModelView
+from backoffice.admin.views.user_actions import (
+    USER_BULK_ACTIONS,
+    AccountControlsMixin,
+    lock_cell,
+    status_cell,
+)
 from backoffice.models import Role, User, UserProfile, new_uniquifier
+from backoffice.services import accounts, audit
 from backoffice.services.users import (
     UserError,
     check_password,
@@ -41,7 +46,7 @@ class RoleFilter(BaseSQLAFilter):
         return "equals"
 
 
-class UserView(AvatarCleanupMixin, SecuredModelView):
+class UserView(AccountControlsMixin, SecuredModelView):
     """Accounts. Forms never show the password hash, the uniquifier or any token."""
 
     read_permission = "users.read"
@@ -54,10 +59,20 @@ class UserView(AvatarCleanupMixin, SecuredModelView):
         "profile.full_name",
         "roles",
         "active",
+        "failed_logins",
+        "locked_until",
         "last_login_at",
         "created_at",
     )
-    column_sortable_list = ("email", "username", "active", "last_login_at", "created_at")
+    column_sortable_list = (
+        "email",
+        "username",
+        "active",
+        "failed_logins",
+        "locked_until",
+        "last_login_at",
+        "created_at",
+    )
     column_default_sort = ("created_at", True)
     column_searchable_list = ("email", "username")
     column_filters = (
@@ -65,14 +80,22 @@ class UserView(AvatarCleanupMixin, SecuredModelView):
         "username",
         RoleFilter(User.id, "Role", options=(("admin", "admin"), ("staff", "staff"))),
         "active",
+        "failed_logins",
         "created_at",
     )
     column_labels = {
         "profile.avatar": "Avatar",
         "profile.full_name": "Full name",
         "last_login_at": "Last login",
+        "active": "Status",
+        "failed_logins": "Failed logins",
+        "locked_until": "Lock",
     }
-    column_formatters = {"profile.avatar": avatar_column}
+    column_formatters = {
+        "profile.avatar": avatar_column,
+        "active": status_cell,
+        "locked_until": lock_cell,
+    }
     column_details_list = (
         "email",
         "username",
@@ -87,6 +110,7 @@ class UserView(AvatarCleanupMixin, SecuredModelView):
         "current_login_ip",
         "failed_logins",
         "locked_until",
+        "erased_at",
         "created_at",
         "updated_at",
     )
@@ -96,11 +120,15 @@ class UserView(AvatarCleanupMixin, SecuredModelView):
         "new_password": PasswordField(
             "Password",
             description="Required for a new user. Leave blank to keep the current password.",
-            render_kw={"autocomplete": "new-password"},
+            render_kw={"autocomplete": "new-password", "data-strength": "email username full_name"},
         ),
     }
     form_args = {"email": {"filters": [strip_filter]}, "username": {"filters": [strip_filter]}}
     list_loader_options = (selectinload(User.roles), joinedload(User.profile))
+    bulk_actions = USER_BULK_ACTIONS
+    # These load the password-strength bar and the email check; the list does not.
+    create_template = "admin/user/create.html"
+    edit_template = "admin/user/edit.html"
 
     def validate_form(self, form) -> bool:
         """Flask-Admin's validation plus normalised, unique email/username and password rules."""
@@ -123,20 +151,65 @@ class UserView(AvatarCleanupMixin, SecuredModelView):
         password = form.new_password.data
         if password:
             try:
-                form.new_password.data = check_password(password)
+                form.new_password.data = check_password(
+                    password,
+                    email=form.email.data,
+                    username=form.username.data,
+                    full_name=form.full_name.data,
+                )
             except UserError as exc:
                 form.new_password.errors.append(exc.errors["password"])
         elif editing_id is None:
             form.new_password.errors.append("A new user needs a password.")
+        if editing_id is not None:
+            self._check_account_rules(form, editing_id)
         return valid and not any(f.errors for f in form)
 
+    def _check_account_rules(self, form, user_id: int) -> None:
+        """Suspending or demoting through the form obeys the same rules as everywhere else."""
+        user = self.get_one(str(user_id))
+        if user is None:
+            return
+        roles = {r.name for r in (form.roles.data or [])}
+        errors = accounts.check_change(
+            current_user._get_current_object(), user, active=bool(form.active.data), roles=roles
+        )
+        for name, message in errors.items():
+            getattr(form, name).errors.append(message)
+
     def on_model_change(self, form, model, is_created) -> None:
-        """Hash a new password; a changed password also ends the user's other sessions."""
+        """Hash a new password (ending the user's other sessions); audit account events."""
+        if is_created:
+            model.confirmed_at = clock.now()  # created by an admin: no mail confirmation
+        else:
+            _audit_account_changes(model)
         if form.new_password.data:
             model.password = hash_password(form.new_password.data)
             if not is_created:
                 model.fs_uniquifier = new_uniquifier()
+                audit.record(
+                    "password_change", model="User", object_id=model.id, changes={"via": "admin"}
+                )
         super().on_model_change(form, model, is_created)
+
+
+def _audit_account_changes(user: User) -> None:
+    """Record suspension, activation and role changes made through the edit form."""
+    state = inspect(user)
+    if state.attrs.active.history.has_changes():
+        if not user.active:
+            user.fs_uniquifier = new_uniquifier()  # end the user's sessions now
+        audit.record("suspend" if not user.active else "activate", model="User", object_id=user.id)
+    roles = state.attrs.roles.history
+    added = sorted(r.name for r in roles.added)
+    removed = sorted(r.name for r in roles.deleted)
+    if added or removed:
+        audit.record(
+            "role_change",
+            model="User",
+            object_id=user.id,
+            changes={"added": added, "removed": removed},
+        )
 
 
 class UserProfileView(AvatarFormMixin, SecuredModelView):

@@ -1,0 +1,115 @@
+"""The end-user area under /account: every page behind the login wall, own data only.
+
+Nothing here takes a user id from the request: queries are scoped to the signed-in
+user, so another user's order id answers 404 exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_security import auth_required, current_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from backoffice.account.forms import DeleteAccountForm, ProfileForm
+from backoffice.extensions import db
+from backoffice.models import Order, OrderItem, ensure_profile
+from backoffice.services import audit
+from backoffice.services.accounts import AccountError
+from backoffice.services.erasure import erase_user
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+PROFILE_FIELDS = ("full_name", "bio", "address", "zipcode", "phone", "website")
+
+
+@bp.get("/")
+@auth_required()
+def overview():
+    """The signed-in user's own summary page."""
+    return render_template(
+        "account/overview.html", user=current_user, delete_form=DeleteAccountForm()
+    )
+
+
+@bp.route("/profile", methods=("GET", "POST"))
+@auth_required()
+def profile():
+    """Edit one's own profile; field errors come back on the form, nothing half-saved."""
+    user = current_user._get_current_object()
+    own = ensure_profile(user)
+    form = ProfileForm(obj=own)
+    if form.validate_on_submit():
+        before = {name: getattr(own, name) for name in PROFILE_FIELDS}
+        form.populate_obj(own)
+        after = {name: getattr(own, name) for name in PROFILE_FIELDS}
+        changed = {
+            k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
+        }
+        if changed:
+            audit.record("update", model="UserProfile", object_id=own.id, changes=changed)
+        db.session.commit()
+        flash("Your profile was saved.", "success")
+        return redirect(url_for(".overview"))
+    status = 400 if form.errors else 200
+    return render_template("account/profile.html", form=form), status
+
+
+def _own_orders():
+    """Only the signed-in user's orders, newest first, items and products eager-loaded."""
+    return (
+        select(Order)
+        .where(Order.user_id == current_user.id)
+        .options(selectinload(Order.items).joinedload(OrderItem.product))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
+
+
+@bp.get("/orders")
+@auth_required()
+def orders():
+    """Own orders with their items and totals, paginated."""
+    page = db.paginate(
+        _own_orders(),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["ACCOUNT_ORDERS_PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_template("account/orders.html", page=page)
+
+
+@bp.get("/orders/<int:order_id>")
+@auth_required()
+def order(order_id: int):
+    """One own order; anybody else's is a 404."""
+    found = db.session.scalar(
+        _own_orders().where(Order.id == order_id).options(joinedload(Order.user))
+    )
+    if found is None:
+        abort(404)
+    return render_template("account/order.html", order=found)
+
+
+@bp.post("/delete")
+@auth_required()
+def delete():
+    """Erase one's own account after the password is confirmed; orders are kept."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not user.verify_and_update_password(form.password.data):
+            user.track_failed_authn("password")  # counts towards the lockout like a login
+            form.password.errors.append("That is not your password.")
+        else:
+            try:
+                erase_user(user, user, self_service=True)
+            except AccountError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for(".overview"))
+            db.session.commit()
+            logout_user()
+            flash("Your account was deleted. Orders you placed are kept for our books.", "info")
+            return redirect(url_for("web.home"))
+    return render_template("account/overview.html", user=user, delete_form=form), 400

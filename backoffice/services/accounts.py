@@ -1,0 +1,235 @@
+"""Account administration: suspend, activate, unlock, grant and revoke roles.
+
+Every path (admin form, status toggle, bulk actions, row delete, CLI) goes through
+these functions, so the rules hold whichever way a change arrives:
+
+- nobody suspends, demotes or deletes their own account here;
+- the last active admin is never suspended, demoted or deleted;
+- only admins (``users.write``) change accounts and roles; staff may unlock
+  (``users.unlock``) but never touch an admin's account.
+
+Each operation takes a SELECT of user ids (one user or thousands), works set-based in
+SQL and returns what changed and what was skipped, by reason. ``actor`` is the signed-in
+user, or None for the command line (which may do anything the rules allow). Nothing
+here commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select, update
+
+from backoffice.extensions import db
+from backoffice.models import Role, User
+from backoffice.models.users import roles_users, rotated_uniquifier_sql
+from backoffice.permissions import ADMIN, can
+
+SELF = "your own account"
+LAST_ADMIN = "last active admin"
+ADMIN_ACCOUNT = "admin account"
+ERASED = "erased account"
+
+#: Rule skips, as a sentence for one-user paths (form, toggle, CLI).
+RULE_MESSAGES = {
+    SELF: "You cannot do that to your own account.",
+    LAST_ADMIN: "That is the last active admin; there must always be at least one.",
+    ADMIN_ACCOUNT: "Only admins can change an admin's account.",
+    ERASED: "That account has been erased.",
+}
+
+
+class AccountError(Exception):
+    """A change the rules forbid; nothing was changed."""
+
+
+@dataclass
+class Outcome:
+    """Rows changed, and rows skipped counted by reason."""
+
+    changed: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` rows left alone for ``reason``."""
+        if count:
+            self.skipped[reason] += count
+
+    def broken_rule(self) -> str | None:
+        """The first rule (not a mere "already so") that made a row be skipped."""
+        return next((r for r in self.skipped if r in RULE_MESSAGES), None)
+
+
+def ids_of(*user_ids: int) -> Select:
+    """A SELECT of the given user ids, for the one-user paths."""
+    return select(User.id).where(User.id.in_(user_ids))
+
+
+def has_role(name: str):
+    """SQL condition: the user holds role ``name`` (EXISTS, no join)."""
+    return User.roles.any(Role.name == name)
+
+
+def _require(actor, permission: str) -> None:
+    if actor is not None and not can(actor, permission):
+        raise AccountError("You do not have permission to change accounts that way.")
+
+
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+
+
+def blocked(actor, targets: Select, *, drops_admin: bool, self_rule: bool = True) -> dict[int, str]:
+    """Which target ids the rules protect from this change, with the reason for each.
+
+    ``drops_admin``: the change takes admins out of the active-admin set (suspend,
+    revoke admin, erase). The active admins are then locked (SELECT ... FOR UPDATE on
+    PostgreSQL) for the rest of the transaction, so two admins suspending each other at
+    the same moment cannot both succeed: the second waits and sees the first's change.
+    The result is small by construction (the actor and admins only).
+    """
+    in_targets = User.id.in_(targets)
+    reasons: dict[int, str] = {}
+    if actor is not None and self_rule and _count(in_targets, User.id == actor.id):
+        reasons[actor.id] = SELF
+    if actor is not None and not can(actor, "users.write"):
+        for uid in db.session.scalars(select(User.id).where(in_targets, has_role(ADMIN))):
+            reasons.setdefault(uid, ADMIN_ACCOUNT)
+    if drops_admin:
+        active_admins = set(
+            db.session.scalars(
+                select(User.id)
+                .where(User.active.is_(True), has_role(ADMIN))
+                .with_for_update(of=User)
+            )
+        )
+        if actor is not None and ADMIN in actor.role_names and actor.id not in active_admins:
+            raise AccountError("Your own account is no longer an active admin.")
+        hit = set(
+            db.session.scalars(select(User.id).where(in_targets, User.id.in_(active_admins)))
+        ) - set(reasons)
+        if hit and not active_admins - hit:
+            reasons[min(hit)] = LAST_ADMIN
+    return reasons
+
+
+def _eligible(targets: Select, reasons: dict[int, str], outcome: Outcome):
+    """Targets not protected by a rule; the protected ones are counted as skipped."""
+    for reason, n in Counter(reasons.values()).items():
+        outcome.skip(reason, n)
+    return and_(User.id.in_(targets), User.id.not_in(list(reasons)))
+
+
+def suspend(actor, targets: Select) -> Outcome:
+    """Deactivate accounts and end their sessions and remember-me cookies (new uniquifier)."""
+    _require(actor, "users.write")
+    outcome = Outcome()
+    rows = _eligible(targets, blocked(actor, targets, drops_admin=True), outcome)
+    outcome.skip("already suspended", _count(rows, User.active.is_(False)))
+    outcome.changed = _update(
+        and_(rows, User.active.is_(True)), active=False, fs_uniquifier=rotated_uniquifier_sql()
+    )
+    return outcome
+
+
+def activate(actor, targets: Select) -> Outcome:
+    """Reactivate suspended accounts (erased ones stay closed)."""
+    _require(actor, "users.write")
+    outcome = Outcome()
+    rows = _eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
+    outcome.skip(ERASED, _count(rows, User.erased_at.is_not(None)))
+    rows = and_(rows, User.erased_at.is_(None))
+    outcome.skip("already active", _count(rows, User.active.is_(True)))
+    outcome.changed = _update(and_(rows, User.active.is_(False)), active=True)
+    return outcome
+
+
+def unlock(actor, targets: Select) -> Outcome:
+    """Clear failed logins and any lock (staff may, except on admin accounts)."""
+    _require(actor, "users.unlock")
+    outcome = Outcome()
+    rows = _eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
+    locked = or_(User.failed_logins > 0, User.locked_until.is_not(None))
+    outcome.skip("not locked", _count(rows, ~locked))
+    outcome.changed = _update(and_(rows, locked), failed_logins=0, locked_until=None)
+    return outcome
+
+
+def grant_role(actor, targets: Select, role_name: str) -> Outcome:
+    """Give ``role_name`` to every target that lacks it (INSERT ... SELECT)."""
+    _require(actor, "users.write")
+    role = _role(role_name)
+    outcome = Outcome()
+    rows = _eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
+    outcome.skip(ERASED, _count(rows, User.erased_at.is_not(None)))
+    rows = and_(rows, User.erased_at.is_(None))
+    outcome.skip(f"already {role_name}", _count(rows, has_role(role_name)))
+    # Counted first: drivers need not report a row count for INSERT ... SELECT.
+    outcome.changed = _count(rows, ~has_role(role_name))
+    db.session.execute(
+        insert(roles_users).from_select(
+            ["user_id", "role_id"],
+            select(User.id, literal(role.id)).where(rows, ~has_role(role_name)),
+        )
+    )
+    return outcome
+
+
+def revoke_role(actor, targets: Select, role_name: str) -> Outcome:
+    """Take ``role_name`` away; nobody demotes themselves, and one active admin always stays."""
+    _require(actor, "users.write")
+    role = _role(role_name)
+    outcome = Outcome()
+    reasons = blocked(actor, targets, drops_admin=role_name == ADMIN)
+    rows = _eligible(targets, reasons, outcome)
+    outcome.skip(f"not {role_name}", _count(rows, ~has_role(role_name)))
+    outcome.changed = db.session.execute(
+        delete(roles_users).where(
+            roles_users.c.role_id == role.id,
+            roles_users.c.user_id.in_(select(User.id).where(rows)),
+        )
+    ).rowcount
+    return outcome
+
+
+def _role(name: str) -> Role:
+    role = db.session.scalar(select(Role).where(Role.name == name))
+    if role is None:
+        raise AccountError(f"There is no role called {name!r}.")
+    return role
+
+
+def _update(condition, **values) -> int:
+    return db.session.execute(
+        update(User).where(condition).values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def for_one(operation, actor, user_id: int, *args) -> Outcome:
+    """Run ``operation`` on one user; a broken rule raises AccountError with a sentence."""
+    outcome = operation(actor, ids_of(user_id), *args)
+    rule = outcome.broken_rule()
+    if rule:
+        raise AccountError(RULE_MESSAGES[rule])
+    return outcome
+
+
+def check_change(actor, user: User, *, active: bool, roles: set[str]) -> dict[str, str]:
+    """Rule errors (field → message) for an edit form setting ``active`` and ``roles``."""
+    current = set(user.role_names)
+    errors: dict[str, str] = {}
+    if user.erased_at is not None and (active or roles):
+        errors["active"] = RULE_MESSAGES[ERASED]
+        return errors
+    if user.active and not active:
+        reasons = blocked(actor, ids_of(user.id), drops_admin=ADMIN in current)
+        if reasons:
+            errors["active"] = RULE_MESSAGES[reasons[user.id]]
+    removed = current - roles
+    if removed and not errors:
+        drops = ADMIN in removed and user.active
+        reasons = blocked(actor, ids_of(user.id), drops_admin=drops)
+        if reasons:
+            errors["roles"] = RULE_MESSAGES[reasons[user.id]]
+    return errors

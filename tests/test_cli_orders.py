@@ -1,0 +1,75 @@
+"""``python manage.py place-order``: the same service as the admin form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from backoffice.extensions import db
+from backoffice.models import Order, Product
+from backoffice.services.orders import place_order
+from tests.conftest import add_product, add_user
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=["place-order", *args])
+
+
+def test_place_order_by_sku(app, users):
+    add_product(app, sku="LAMP-01", price=Decimal("19.99"), stock=5)
+    add_product(app, sku="MUG", price=Decimal("4.50"), stock=5)
+    result = run(
+        app,
+        "Customer@Example.com",
+        "--item",
+        "lamp-01:2",
+        "--item",
+        "MUG:1",
+        "--address",
+        "1 High St",
+    )
+    assert result.exit_code == 0, result.output
+    assert "placed: 2 line(s), total 44.48." in result.output
+    with app.app_context():
+        order = db.session.scalar(select(Order))
+        assert (order.user_id, order.total, order.status) == (
+            users["customer"],
+            Decimal("44.48"),
+            "pending",
+        )
+        assert db.session.scalar(select(Product.stock).where(Product.sku == "LAMP-01")) == 3
+
+
+def test_refusals_print_every_message_and_change_nothing(app, users):
+    add_product(app, sku="LAMP", stock=1)
+    result = run(app, "customer@example.com", "--item", "LAMP:2", "--address", " ")
+    assert result.exit_code == 1
+    assert "error: Enter the shipping address." in result.output
+    assert "error: Line 1: Only 1 of Desk Lamp left in stock." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+        assert db.session.scalar(select(Product.stock)) == 1
+
+
+def test_bad_arguments(app, users):
+    add_product(app, sku="LAMP", stock=1)
+    result = run(app, "nobody@example.com", "--item", "LAMP:1", "--address", "x")
+    assert result.exit_code == 2
+    assert "no user with email nobody@example.com" in result.output
+    result = run(app, "customer@example.com", "--item", "LAMP", "--address", "x")
+    assert "is not SKU:QUANTITY" in result.output
+    result = run(app, "customer@example.com", "--item", "NOPE:1", "--address", "x")
+    assert "no product with SKU NOPE" in result.output
+
+
+def test_orders_and_signups_work_after_seeding_demo_data(app):
+    # seed-demo inserts explicit ids; PostgreSQL's sequences must follow them.
+    runner = app.test_cli_runner()
+    args = ["seed-demo", "--users", "5", "--products", "3", "--books", "2", "--orders", "4"]
+    assert runner.invoke(args=args).exit_code == 0
+    customer = add_user(app, "after-seed@example.com")
+    with app.app_context():
+        product = db.session.scalar(select(Product.id).where(Product.stock > 0).limit(1))
+        order = place_order(customer, [(product, 1)], "1 High St")
+        assert order.id == 5
