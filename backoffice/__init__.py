@@ -14,6 +14,7 @@ from backoffice.extensions import csrf, db, mail, migrate
 from backoffice.limits import init_limits
 from backoffice.logs import init_logging
 from backoffice.security import init_security
+from backoffice.storage import init_storage
 from backoffice.web import init_web
 from config import ConfigError, config_for_env
 from config.settings import Base
@@ -25,6 +26,7 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_config(app, config, env)
     init_logging(app)
     init_extensions(app)
+    init_storage(app)
     init_security(app)
     init_limits(app)
     init_admin(app)

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from backoffice.cli_accounts import COMMANDS as ACCOUNT_COMMANDS
+from backoffice.cli_storage import storage_cli
 from backoffice.extensions import db
 from backoffice.models import Product, Role, User
 from backoffice.permissions import ADMIN, STAFF
@@ -144,5 +145,5 @@ def place_order_command(email, items, address):
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (create_admin, seed_demo, place_order_command, *ACCOUNT_COMMANDS):
+    for command in (create_admin, seed_demo, place_order_command, storage_cli, *ACCOUNT_COMMANDS):
         app.cli.add_command(command)

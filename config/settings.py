@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +115,9 @@ class Base:
     ACCOUNT_ORDERS_PER_PAGE = 10
 
     APP_NAME = "Backoffice"
+    # Avatars: images larger than this many pixels are refused before decoding
+    # (decompression bombs); see backoffice/services/images.py for the default.
+    AVATAR_MAX_PIXELS = 40_000_000
     LOW_STOCK_THRESHOLD = 5
     # A callable returning the current aware UTC time for the dashboard; None means
     # the real clock. Tests pin it to compute figures against known dates.
@@ -161,6 +165,22 @@ class Base:
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", self.PROXY_FIX_X_FOR)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", self.LOG_LEVEL)
         self.APP_NAME = os.environ.get("APP_NAME", self.APP_NAME)
+        self.AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", self.AVATAR_MAX_PIXELS)
+        self._read_storage_settings()
+
+    def _read_storage_settings(self) -> None:
+        """Where uploaded files go. Kept as given: backoffice.storage parses and checks them."""
+        self.STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(ROOT / "uploads")
+        self.FTP_HOST = os.environ.get("FTP_HOST", "")
+        self.FTP_PORT = os.environ.get("FTP_PORT", "21")
+        self.FTP_USER = os.environ.get("FTP_USER", "anonymous")
+        self.FTP_PASSWORD = os.environ.get("FTP_PASSWORD", "")
+        self.FTP_DIR = os.environ.get("FTP_DIR", "")
+        self.FTP_TLS = os.environ.get("FTP_TLS", "false")
+        self.FTP_TLS_CAFILE = os.environ.get("FTP_TLS_CAFILE", "")
+        self.FTP_TIMEOUT = os.environ.get("FTP_TIMEOUT", "10")
+        self.FTP_PASSIVE = os.environ.get("FTP_PASSIVE", "true")
 
     def as_dict(self) -> dict:
         """Every upper-case setting as a plain mapping for ``app.config``."""
@@ -200,6 +220,11 @@ class Testing(Base):
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         )
+        # Never the checkout's uploads/ nor a store named in the environment (the tests
+        # delete files): a throwaway local directory per process, created on first save.
+        # The test fixtures give each app a directory of its own, or a test FTP server.
+        self.STORAGE_BACKEND = "local"
+        self.UPLOAD_DIR = str(Path(tempfile.gettempdir()) / f"backoffice-test-{os.getpid()}")
 
 
 class Production(Base):

@@ -25,6 +25,9 @@ from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User
 from backoffice.services.users import create_user, ensure_roles
 
+# ftp_server, ftp_server_factory and closed_port for every test package.
+pytest_plugins = ("tests.ftpserver",)
+
 PASSWORD = "correct horse battery staple 42"
 LOGIN = "/login"
 
@@ -87,12 +90,18 @@ def make_app(database_url: str, **overrides):
 
 
 @pytest.fixture
-def app(migrated, request):
-    """A fresh app per test; ``@pytest.mark.config(KEY=value)`` adds settings."""
-    overrides = {}
+def app_config(request, tmp_path) -> dict:
+    """Settings for the test's app: its own UPLOAD_DIR, then ``@pytest.mark.config`` values."""
+    overrides = {"UPLOAD_DIR": str(tmp_path / "uploads")}
     for marker in reversed(list(request.node.iter_markers("config"))):
         overrides.update(marker.kwargs)
-    app = make_app(migrated, **overrides)
+    return overrides
+
+
+@pytest.fixture
+def app(migrated, app_config):
+    """A fresh app per test; ``@pytest.mark.config(KEY=value)`` adds settings."""
+    app = make_app(migrated, **app_config)
     yield app
     _wipe(app)
     with app.app_context():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backoffice import create_app
+from backoffice.storage import DEFAULT_UPLOAD_DIR, FTPStorage, LocalStorage
 from config import ConfigError, config_for_env
 
 SECRETS = {
@@ -80,3 +81,57 @@ def test_env_example_documents_every_variable_the_settings_read():
         )
     )
     assert read - documented == set()
+
+
+def test_bad_storage_backend_refuses_to_start(monkeypatch):
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND='s3' is not one of local, ftp"):
+        create_app({"STORAGE_BACKEND": "s3"}, env="testing")
+    monkeypatch.setenv("STORAGE_BACKEND", "dropbox")
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND='dropbox'"):
+        create_app(env="development")
+    monkeypatch.setenv("STORAGE_BACKEND", "ftp")
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND=ftp needs FTP_HOST"):
+        create_app(env="development")
+
+
+def test_storage_settings_come_from_the_environment(monkeypatch, tmp_path):
+    env = {
+        "STORAGE_BACKEND": "ftp",
+        "FTP_HOST": "files.internal",
+        "FTP_PORT": "2121",
+        "FTP_USER": "media",
+        "FTP_PASSWORD": "pw",
+        "FTP_DIR": "/srv/avatars",
+        "FTP_TLS": "false",
+        "FTP_TIMEOUT": "4",
+        "FTP_PASSIVE": "no",
+        "AVATAR_MAX_PIXELS": "1000000",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(env="development")
+    storage = app.extensions["storage"]
+    assert isinstance(storage, FTPStorage)
+    assert storage.describe() == "ftp://media@files.internal:2121//srv/avatars (active)"
+    assert storage.timeout == 4.0
+    assert app.config["AVATAR_MAX_PIXELS"] == 1_000_000
+    monkeypatch.setenv("STORAGE_BACKEND", "local")
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "media"))
+    assert create_app(env="development").extensions["storage"].root == tmp_path / "media"
+
+
+def test_local_storage_defaults_to_uploads_in_the_checkout(monkeypatch):
+    monkeypatch.delenv("STORAGE_BACKEND", raising=False)
+    monkeypatch.delenv("UPLOAD_DIR", raising=False)
+    assert create_app(env="development").extensions["storage"].root == DEFAULT_UPLOAD_DIR
+
+
+def test_tests_never_write_to_the_checkout_or_an_inherited_store(monkeypatch, app):
+    monkeypatch.setenv("STORAGE_BACKEND", "ftp")
+    monkeypatch.setenv("UPLOAD_DIR", str(DEFAULT_UPLOAD_DIR))
+    settings = config_for_env("testing")
+    assert settings.STORAGE_BACKEND == "local"
+    assert not settings.UPLOAD_DIR.startswith(str(DEFAULT_UPLOAD_DIR.parent))
+    storage = app.extensions["storage"]  # the fixture's app: a directory of the test's own
+    assert isinstance(storage, LocalStorage)
+    assert "pytest" in str(storage.root)

@@ -1,13 +1,14 @@
-"""The end-user area under /account (views in ``views.py``, forms in ``forms.py``)."""
+"""The end-user area under /account: pages in ``views.py``, the picture page in ``avatar.py``."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from backoffice.account.views import avatar_url, bp
+from backoffice.account.avatar import bp as avatar_bp
+from backoffice.account.views import bp
 
 
 def init_account(app: Flask) -> None:
-    """Register the account blueprint and the avatar URL helper for templates."""
+    """Register the account blueprint and the picture page (``avatar_url``: web.media)."""
     app.register_blueprint(bp)
-    app.jinja_env.globals["avatar_url"] = avatar_url
+    app.register_blueprint(avatar_bp)

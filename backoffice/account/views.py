@@ -6,8 +6,6 @@ user, so another user's order id answers 404 exactly like a missing one.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_security import auth_required, current_user, logout_user
 from sqlalchemy import select
@@ -23,15 +21,6 @@ from backoffice.services.erasure import erase_user
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 PROFILE_FIELDS = ("full_name", "bio", "address", "zipcode", "phone", "website")
-
-
-def avatar_url(key: str) -> str:
-    """The address an avatar (a storage key) is served from.
-
-    The one place that knows it: issue 5 (storage) serves avatars under /media/ and
-    replaces this body with its backend's ``url(key)``.
-    """
-    return "/media/" + quote(key)
 
 
 @bp.get("/")

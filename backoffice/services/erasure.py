@@ -7,10 +7,11 @@ and by the admin's row delete; the same rules as ``services.accounts`` apply.
 from __future__ import annotations
 
 from backoffice import clock
-from backoffice.models import User, UserProfile, ensure_profile, new_uniquifier
+from backoffice.models import User, ensure_profile, new_uniquifier
 from backoffice.permissions import can
 from backoffice.services import audit
 from backoffice.services.accounts import ERASED, RULE_MESSAGES, AccountError, blocked, ids_of
+from backoffice.services.avatars import delete_avatar_files_after_commit
 
 #: Profile fields holding personal data; all are cleared.
 PROFILE_FIELDS = (
@@ -31,15 +32,6 @@ def placeholder_email(user_id: int) -> str:
     Written directly: our address validator rightly refuses .invalid.
     """
     return f"deleted-{user_id}@invalid"
-
-
-def delete_avatar_files(profile: UserProfile) -> None:
-    """Remove the stored avatar files of ``profile``.
-
-    The single call point for the file store: issue 5 (storage) fills this in. Until
-    then the erasure only clears the ``avatar`` key, which leaves no personal data in
-    the database.
-    """
 
 
 def erase_user(actor, user: User, *, self_service: bool = False) -> None:
@@ -64,7 +56,7 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
         summary=f"Account #{user.id} erased" + (" by its owner" if self_service else ""),
     )
     profile = ensure_profile(user)
-    delete_avatar_files(profile)
+    delete_avatar_files_after_commit(profile.avatar)  # the files go only if the erasure commits
     for name in PROFILE_FIELDS:
         setattr(profile, name, None)
     user.email = placeholder_email(user.id)

@@ -30,6 +30,7 @@ from .ftp import FTPStorage
 from .local import LocalStorage
 
 __all__ = [
+    "BACKENDS",
     "FTPStorage",
     "InvalidKey",
     "KeyNotFound",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import datetime as dt
 import re
 import secrets
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ _SEGMENT = r"[a-z0-9][a-z0-9_.-]*"
 _KEY_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 _EXT_RE = re.compile(r"[a-z0-9]{1,8}")
 TEMP_PREFIX = ".tmp-"
+# Both backends' temporary names: mkstemp's random letters, or "<hex>-<final name>".
+_TEMP_RE = re.compile(r"\.tmp-[a-z0-9_.-]+")
 
 
 class StorageError(Exception):
@@ -64,6 +67,23 @@ def new_key(prefix: str, ext: str) -> str:
     return validate_key(f"{validate_key(prefix)}/{secrets.token_hex(16)}.{ext}")
 
 
+def validate_temp_name(name: object) -> str:
+    """Return ``name`` if it names a temporary file (``[<key dir>/].tmp-...``), else raise."""
+    folder, slash, base = str(name).rpartition("/")
+    if not _TEMP_RE.fullmatch(base) or ".." in base or (slash and not is_valid_key(folder)):
+        raise InvalidKey(f"not a temporary file name {str(name)[:80]!r}")
+    return str(name)
+
+
+def is_temp_name(name: object) -> bool:
+    """Tell whether ``name`` names a temporary file (see ``validate_temp_name``)."""
+    try:
+        validate_temp_name(name)
+    except InvalidKey:
+        return False
+    return True
+
+
 def temp_name(final_name: str) -> str:
     """A random temporary file name for writing ``final_name`` atomically beside it."""
     # The final name in the suffix only helps a human reading a listing after a crash.
@@ -92,6 +112,18 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def iter_keys(self) -> Iterator[str]:
         """Yield every stored key, in sorted order, skipping temporary and foreign files."""
+
+    @abc.abstractmethod
+    def modified(self, key: str) -> dt.datetime:
+        """When the object under ``key`` was last written (aware UTC); ``KeyNotFound`` if none."""
+
+    @abc.abstractmethod
+    def iter_temporary(self) -> Iterator[tuple[str, dt.datetime]]:
+        """Yield ``(name, modified)`` for each temporary file an interrupted save left behind."""
+
+    @abc.abstractmethod
+    def delete_temporary(self, name: str) -> None:
+        """Remove one temporary file named by ``iter_temporary``; missing is not an error."""
 
     @abc.abstractmethod
     def describe(self) -> str:

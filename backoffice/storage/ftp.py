@@ -8,55 +8,31 @@ nothing shared between threads. Every socket operation has a timeout, and every
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import ftplib
 import io
 import posixpath
 import ssl
 from collections.abc import Iterator
 
-from .base import KeyNotFound, Storage, StorageError, is_valid_key, temp_name, validate_key
-
-# ftplib.all_errors is (ftplib.Error, OSError, EOFError); timeouts, refused connections
-# and TLS failures (ssl.SSLError) are all OSErrors.
-FTP_ERRORS = ftplib.all_errors
-
-
-class _TLSSessionReuseFTP(ftplib.FTP_TLS):
-    """FTP_TLS whose data connections resume the control connection's TLS session."""
-
-    # Many servers (vsftpd's require_ssl_reuse, FileZilla Server) refuse a data
-    # connection that does not resume the control session, so a third party cannot
-    # slip into a transfer; stock ftplib does not resume it.
-    def ntransfercmd(self, cmd, rest=None):
-        # Skip FTP_TLS.ntransfercmd (which wraps without the session) and wrap here.
-        conn, size = super(ftplib.FTP_TLS, self).ntransfercmd(cmd, rest)
-        if self._prot_p:
-            try:
-                conn = self.context.wrap_socket(
-                    conn, server_hostname=self.host, session=self.sock.session
-                )
-            except BaseException:
-                conn.close()
-                raise
-        return conn, size
-
-
-class _PlainFTP(ftplib.FTP):
-    """Plain FTP (FTP_TLS=false): password and files travel in clear, for trusted networks."""
-
-
-def _is_missing(exc: ftplib.Error) -> bool:
-    """A 550 reply: "file unavailable" (not found, or no access)."""
-    return str(exc).startswith("550")
-
-
-def _is_dir(ftp: ftplib.FTP, folder: str) -> bool:
-    """Whether ``folder`` exists, found by changing into it (changes the directory)."""
-    try:
-        ftp.cwd(folder or ".")
-    except ftplib.error_perm:
-        return False
-    return True
+from .base import (
+    KeyNotFound,
+    Storage,
+    StorageError,
+    is_temp_name,
+    is_valid_key,
+    temp_name,
+    validate_key,
+    validate_temp_name,
+)
+from .ftp_client import (
+    FTP_ERRORS,
+    PlainFTP,
+    TLSSessionReuseFTP,
+    ftp_time,
+    is_dir,
+    is_missing,
+)
 
 
 class FTPStorage(Storage):
@@ -113,11 +89,17 @@ class FTPStorage(Storage):
         # Some servers echo the command they refuse; never let the password through.
         return StorageError(text.replace(self.password, "***") if self.password else text)
 
+    def _time(self, action: str, name: str, value: str) -> dt.datetime:
+        try:
+            return ftp_time(value)
+        except ValueError:
+            raise self._error(action, name, ValueError(f"unreadable time {value[:40]!r}")) from None
+
     def _connect(self) -> ftplib.FTP:
         if self.tls:
-            ftp: ftplib.FTP = _TLSSessionReuseFTP(context=self.ssl_context, timeout=self.timeout)
+            ftp: ftplib.FTP = TLSSessionReuseFTP(context=self.ssl_context, timeout=self.timeout)
         else:
-            ftp = _PlainFTP(timeout=self.timeout)
+            ftp = PlainFTP(timeout=self.timeout)
         try:
             ftp.connect(self.host, self.port, timeout=self.timeout)
             ftp.login(self.user, self.password)  # FTP_TLS sends AUTH TLS first
@@ -158,7 +140,7 @@ class FTPStorage(Storage):
         try:
             ftp.size(remote)
         except ftplib.error_perm as exc:
-            if _is_missing(exc):
+            if is_missing(exc):
                 return False
             raise
         return True
@@ -197,19 +179,25 @@ class FTPStorage(Storage):
             try:
                 ftp.retrbinary(f"RETR {remote}", buf.write)
             except ftplib.error_perm as exc:
-                if _is_missing(exc):
+                if is_missing(exc):
                     raise KeyNotFound(f"{self.describe()}: no object {key}") from None
                 raise
         return buf.getvalue()
 
     def delete(self, key: str) -> None:
         """DELE the file; a 550 is fine only if the file is really not there."""
-        remote = self._remote(key)
-        with self._session("delete", key) as ftp:
+        self._delete(key, self._remote(key))
+
+    def delete_temporary(self, name: str) -> None:
+        """DELE one temporary file; a 550 is fine only if it is really not there."""
+        self._delete(name, posixpath.join(self.directory, validate_temp_name(name)))
+
+    def _delete(self, name: str, remote: str) -> None:
+        with self._session("delete", name) as ftp:
             try:
                 ftp.delete(remote)
             except ftplib.error_perm as exc:
-                if not _is_missing(exc) or self._has(ftp, remote):
+                if not is_missing(exc) or self._has(ftp, remote):
                     raise
 
     def exists(self, key: str) -> bool:
@@ -218,28 +206,51 @@ class FTPStorage(Storage):
         with self._session("look up", key) as ftp:
             return self._has(ftp, remote)
 
+    def modified(self, key: str) -> dt.datetime:
+        """MDTM the file; a 550 reply is ``KeyNotFound``."""
+        remote = self._remote(key)
+        with self._session("look up", key) as ftp:
+            try:
+                reply = ftp.sendcmd(f"MDTM {remote}")
+            except ftplib.error_perm as exc:
+                if is_missing(exc):
+                    raise KeyNotFound(f"{self.describe()}: no object {key}") from None
+                raise
+            return self._time("look up", key, reply.split()[-1])
+
     def iter_keys(self) -> Iterator[str]:
         """List the tree with MLSD (RFC 3659), skipping temporary and foreign names."""
-        keys: list[str] = []
         with self._session("list", "keys") as ftp:
-            self._walk(ftp, self.directory, "", keys)
-        yield from sorted(keys)
+            files = self._walk(ftp, self.directory, "")
+        yield from sorted(name for name, _facts in files if is_valid_key(name))
 
-    def _walk(self, ftp: ftplib.FTP, folder: str, prefix: str, keys: list[str]) -> None:
+    def iter_temporary(self) -> Iterator[tuple[str, dt.datetime]]:
+        """List the tree with MLSD for ``.tmp-*`` files and their ``modify`` times."""
+        with self._session("list", "temporary files") as ftp:
+            found = [
+                (name, self._time("list", name, facts.get("modify", "")))
+                for name, facts in self._walk(ftp, self.directory, "")
+                if is_temp_name(name)
+            ]
+        yield from sorted(found)
+
+    def _walk(self, ftp: ftplib.FTP, folder: str, prefix: str) -> list[tuple[str, dict]]:
+        """Every file under ``folder`` as (path relative to the root, MLSD facts)."""
         try:
-            entries = list(ftp.mlsd(folder, facts=["type"]))
+            entries = list(ftp.mlsd(folder, facts=["type", "modify"]))
         except ftplib.error_perm:
             # Servers differ in how they refuse a missing directory (550, 501, ...):
             # ask directly. The walk ends here either way, so changing directory is harmless.
-            if prefix == "" and not _is_dir(ftp, folder):
-                return  # nothing saved yet: the directory is created by the first save
+            if prefix == "" and not is_dir(ftp, folder):
+                return []  # nothing saved yet: the directory is created by the first save
             raise
+        found = []
         for name, facts in entries:
-            key = prefix + name
-            if not is_valid_key(key):
-                continue  # ".", "..", temporary files, anything the app did not write
+            path = prefix + name
             kind = facts.get("type", "").lower()
-            if kind == "dir":
-                self._walk(ftp, posixpath.join(folder, name), key + "/", keys)
+            if kind == "dir" and is_valid_key(path):
+                # Only directories a key can name: not ".", "..", hidden or foreign ones.
+                found += self._walk(ftp, posixpath.join(folder, name), path + "/")
             elif kind == "file":
-                keys.append(key)
+                found.append((path, facts))
+        return found

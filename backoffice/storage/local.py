@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import TEMP_PREFIX, KeyNotFound, Storage, StorageError, is_valid_key, validate_key
+from .base import (
+    TEMP_PREFIX,
+    InvalidKey,
+    KeyNotFound,
+    Storage,
+    StorageError,
+    is_temp_name,
+    is_valid_key,
+    validate_key,
+    validate_temp_name,
+)
 
 # Files are served by the app, but backups and a separate static server may run as
 # another user of the same group; mkstemp's 0600 would hide them.
@@ -27,13 +39,16 @@ class LocalStorage(Storage):
 
     def _path(self, key: str) -> Path:
         """The file for ``key``, refusing any key or symlink that leads out of the root."""
-        validate_key(key)
+        return self._inside(validate_key(key))
+
+    def _inside(self, name: str) -> Path:
+        """``root / name`` for an already validated name, if it resolves under the root."""
         root = self.root.resolve()
-        path = root / key
-        # The key itself cannot climb out, but a symlink inside the tree could point
+        path = root / name
+        # The name itself cannot climb out, but a symlink inside the tree could point
         # anywhere: resolve() follows it, and the result must still be under the root.
         if not path.resolve().is_relative_to(root):
-            raise StorageError(f"{self.describe()}: {key} resolves outside the storage root")
+            raise InvalidKey(f"{self.describe()}: {name} resolves outside the storage root")
         return path
 
     def _fail(self, action: str, key: str, exc: OSError) -> StorageError:
@@ -88,8 +103,46 @@ class LocalStorage(Storage):
         """Tell whether a regular file is stored under the key."""
         return self._path(key).is_file()
 
+    def modified(self, key: str) -> dt.datetime:
+        """The file's modification time."""
+        path = self._path(key)
+        try:
+            info = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise KeyNotFound(f"{self.describe()}: no object {key}") from None
+        except OSError as exc:
+            raise self._fail("look up", key, exc) from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise KeyNotFound(f"{self.describe()}: no object {key}")
+        return dt.datetime.fromtimestamp(info.st_mtime, dt.UTC)
+
     def iter_keys(self) -> Iterator[str]:
         """Walk the root (not following directory symlinks), skipping non-key names."""
+        yield from sorted(name for name in self._files() if is_valid_key(name))
+
+    def iter_temporary(self) -> Iterator[tuple[str, dt.datetime]]:
+        """Walk the root for ``.tmp-*`` files, with their modification times."""
+        found = []
+        for name in self._files():
+            if is_temp_name(name):
+                # A save in progress may finish (rename) between the walk and the stat.
+                with contextlib.suppress(FileNotFoundError):
+                    mtime = (self.root.resolve() / name).stat().st_mtime
+                    found.append((name, dt.datetime.fromtimestamp(mtime, dt.UTC)))
+        yield from sorted(found)
+
+    def delete_temporary(self, name: str) -> None:
+        """Unlink one temporary file; nothing to do if it is gone."""
+        path = self._inside(validate_temp_name(name))
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise self._fail("delete", name, exc) from exc
+
+    def _files(self) -> Iterator[str]:
+        """Every file under the root as a relative POSIX path; hidden directories skipped."""
         root = self.root.resolve()
         if not root.is_dir():
             return  # nothing saved yet: the root is created by the first save
@@ -97,14 +150,10 @@ class LocalStorage(Storage):
         def fail(exc: OSError) -> None:
             raise self._fail("list", str(exc.filename), exc)
 
-        keys = []
         for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
-                key = Path(dirpath, name).relative_to(root).as_posix()
-                if is_valid_key(key):
-                    keys.append(key)
-        yield from sorted(keys)
+                yield Path(dirpath, name).relative_to(root).as_posix()
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -12,6 +12,7 @@ from backoffice.extensions import db
 from backoffice.web.errors import init_errors
 from backoffice.web.headers import init_headers
 from backoffice.web.layout import init_layout
+from backoffice.web.media import init_media
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ def healthz():
 
 
 def init_web(app: Flask) -> None:
-    """Register the public blueprint, error pages, security headers and layout context."""
+    """Register the public blueprint, media, error pages, security headers, layout context."""
     app.register_blueprint(bp)
+    init_media(app)
     init_errors(app)
     init_headers(app)
     init_layout(app)

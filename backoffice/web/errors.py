@@ -6,11 +6,16 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import ClientDisconnected, HTTPException, InternalServerError
+from werkzeug.wsgi import LimitedStream
 
 from backoffice.extensions import db
 
 log = logging.getLogger(__name__)
+
+# A refused upload's body is read and thrown away up to this size before the 413 page is
+# sent (see _discard_refused_body); a client announcing more is simply disconnected.
+DRAIN_LIMIT = 64 * 1024 * 1024
 
 MESSAGES = {
     400: "The request could not be understood. Please go back, reload the page and try again.",
@@ -43,6 +48,7 @@ def _http_error(exc: HTTPException):
     code = exc.code or 500
     message = MESSAGES.get(code, exc.description)
     if code == 413:
+        _discard_refused_body()
         limit = request.max_content_length
         if limit:
             message = f"The upload is too large: the limit is {limit // (1024 * 1024)} MB."
@@ -54,6 +60,26 @@ def _http_error(exc: HTTPException):
     if retry_after:
         headers["Retry-After"] = str(retry_after)
     return body, status, headers
+
+
+def _discard_refused_body() -> None:
+    """Read the rest of an upload refused for its Content-Length before answering 413.
+
+    Werkzeug refuses such a body without reading a byte. If the server then closes the
+    connection while the browser is still sending, the browser shows "connection reset"
+    instead of our page (gunicorn does; Werkzeug's dev server drains by itself). Reading
+    to the announced length lets the client finish and read the answer.
+    """
+    length = request.content_length
+    limit = request.max_content_length
+    if length is None or limit is None or not limit < length <= DRAIN_LIMIT:
+        return  # not refused for its length (nothing read yet), or too big to be worth it
+    stream = LimitedStream(request.environ["wsgi.input"], length)
+    try:
+        while stream.read(64 * 1024):
+            pass
+    except (ClientDisconnected, OSError):
+        log.info("client went away while its refused upload was being discarded")
 
 
 def _csrf_error(exc: CSRFError):

@@ -121,6 +121,53 @@ def png_with_bad_crc() -> bytes:
     return bytes(data)
 
 
+# --- every accepted and refused kind of upload (shared by the service and endpoint tests)
+
+# Builders of an accepted upload of each kind (the names are test ids).
+ACCEPTED = {
+    "jpeg": lambda: encode(noise(), "JPEG"),
+    "progressive jpeg": lambda: encode(noise(), "JPEG", progressive=True),
+    "mpo": lambda: encode(solid(), "MPO", save_all=True, append_images=[solid(color=BLUE)]),
+    "cmyk jpeg": lambda: encode(solid(mode="CMYK", color=(0, 255, 255, 0)), "JPEG"),
+    "png": lambda: encode(noise(), "PNG"),
+    "greyscale png": lambda: encode(solid(mode="L", color=128), "PNG"),
+    "1-bit png": lambda: encode(solid(mode="1", color=1), "PNG"),
+    "palette png": lambda: encode(noise().convert("P"), "PNG"),
+    "gif": lambda: encode(solid().convert("P"), "GIF"),
+    "animated gif": animated_gif,
+    "webp": lambda: encode(noise(), "WEBP"),
+    "lossless webp": lambda: encode(noise(), "WEBP", lossless=True),
+    "animated webp": animated_webp,
+}
+
+# Files refused as "not a JPEG, PNG, GIF or WebP image".
+REFUSED = {
+    "text": b"just some text, certainly not an image\n",
+    "script renamed .png": b"<script>fetch('/admin/users/delete')</script>",
+    "html": b"<!doctype html><html><body onload=alert(1)></body></html>",
+    "svg": b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    "png magic then html": b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>",
+    "gif magic then script": b"GIF89a<script>alert(1)</script>",
+    "random bytes": bytes((i * 31 + 7) % 256 for i in range(4096)),
+    "bmp": encode(solid(), "BMP"),
+    "tiff": encode(solid(), "TIFF"),
+    "ico": encode(solid((32, 32)), "ICO"),
+    "pdf": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
+}
+
+# Files refused as "truncated or corrupt".
+CORRUPTED = {
+    "truncated jpeg": half(encode(noise(), "JPEG")),
+    "truncated progressive jpeg": half(encode(noise(), "JPEG", progressive=True)),
+    "truncated png": half(encode(noise(), "PNG")),
+    "truncated gif": half(encode(noise().convert("P"), "GIF")),
+    "truncated webp": half(encode(noise(), "WEBP")),
+    "png with a bad crc": png_with_bad_crc(),
+    "png with junk pixel data": png_from_chunks(64, 64, b"not zlib at all" * 10),
+    "jpeg magic then junk": b"\xff\xd8\xff\xe0" + b"junk" * 100,
+}
+
+
 # --- inspecting outputs -------------------------------------------------------------
 
 

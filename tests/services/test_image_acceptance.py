@@ -19,27 +19,9 @@ from backoffice.services.images import (
 )
 
 from . import samples
-from .samples import BLUE, assert_clean_webp, close_to, decode, encode
+from .samples import ACCEPTED, CORRUPTED, REFUSED, assert_clean_webp, close_to, decode, encode
 
 # --- accepted formats -----------------------------------------------------------------
-
-ACCEPTED = {
-    "jpeg": lambda: encode(samples.noise(), "JPEG"),
-    "progressive jpeg": lambda: encode(samples.noise(), "JPEG", progressive=True),
-    "mpo": lambda: encode(
-        samples.solid(), "MPO", save_all=True, append_images=[samples.solid(color=BLUE)]
-    ),
-    "cmyk jpeg": lambda: encode(samples.solid(mode="CMYK", color=(0, 255, 255, 0)), "JPEG"),
-    "png": lambda: encode(samples.noise(), "PNG"),
-    "greyscale png": lambda: encode(samples.solid(mode="L", color=128), "PNG"),
-    "1-bit png": lambda: encode(samples.solid(mode="1", color=1), "PNG"),
-    "palette png": lambda: encode(samples.noise().convert("P"), "PNG"),
-    "gif": lambda: encode(samples.solid().convert("P"), "GIF"),
-    "animated gif": samples.animated_gif,
-    "webp": lambda: encode(samples.noise(), "WEBP"),
-    "lossless webp": lambda: encode(samples.noise(), "WEBP", lossless=True),
-    "animated webp": samples.animated_webp,
-}
 
 
 @pytest.mark.parametrize("make", ACCEPTED.values(), ids=ACCEPTED.keys())
@@ -70,20 +52,6 @@ def test_sixteen_bit_greyscale_is_scaled_not_clipped():
 
 # --- refusals ---------------------------------------------------------------------------
 
-REFUSED = {
-    "text": b"just some text, certainly not an image\n",
-    "script renamed .png": b"<script>fetch('/admin/users/delete')</script>",
-    "html": b"<!doctype html><html><body onload=alert(1)></body></html>",
-    "svg": b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
-    "png magic then html": b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>",
-    "gif magic then script": b"GIF89a<script>alert(1)</script>",
-    "random bytes": bytes((i * 31 + 7) % 256 for i in range(4096)),
-    "bmp": encode(samples.solid(), "BMP"),
-    "tiff": encode(samples.solid(), "TIFF"),
-    "ico": encode(samples.solid((32, 32)), "ICO"),
-    "pdf": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
-}
-
 
 @pytest.mark.parametrize("data", REFUSED.values(), ids=REFUSED.keys())
 def test_non_images_and_other_formats_are_refused(data):
@@ -94,18 +62,6 @@ def test_non_images_and_other_formats_are_refused(data):
 def test_empty_file_is_refused():
     with pytest.raises(AvatarError, match=EMPTY):
         process_avatar(b"")
-
-
-CORRUPTED = {
-    "truncated jpeg": samples.half(encode(samples.noise(), "JPEG")),
-    "truncated progressive jpeg": samples.half(encode(samples.noise(), "JPEG", progressive=True)),
-    "truncated png": samples.half(encode(samples.noise(), "PNG")),
-    "truncated gif": samples.half(encode(samples.noise().convert("P"), "GIF")),
-    "truncated webp": samples.half(encode(samples.noise(), "WEBP")),
-    "png with a bad crc": samples.png_with_bad_crc(),
-    "png with junk pixel data": samples.png_from_chunks(64, 64, b"not zlib at all" * 10),
-    "jpeg magic then junk": b"\xff\xd8\xff\xe0" + b"junk" * 100,
-}
 
 
 @pytest.mark.parametrize("data", CORRUPTED.values(), ids=CORRUPTED.keys())

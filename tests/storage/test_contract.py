@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from backoffice.storage import InvalidKey, KeyNotFound, StorageError, new_key
@@ -110,3 +112,58 @@ def test_check_succeeds_and_leaves_nothing(backend):
     description = backend.storage.check()
     assert "reachable and writable" in description
     assert backend.files() == []
+
+
+def test_modified_is_the_time_of_the_save(backend):
+    # FTP times have one-second resolution; allow for it on both sides.
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=1)
+    backend.storage.save(KEY, b"x", "image/webp")
+    when = backend.storage.modified(KEY)
+    assert when.utcoffset() == dt.timedelta(0)
+    assert before <= when <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    with pytest.raises(KeyNotFound):
+        backend.storage.modified("avatars/missing.webp")
+    with pytest.raises(KeyNotFound):
+        backend.storage.modified("avatars")  # a directory is not an object
+
+
+def test_temporary_files_are_listed_with_their_times_and_deleted(backend):
+    backend.storage.save(KEY, b"x", "image/webp")
+    (backend.root / "avatars" / ".tmp-0badc0de-x.webp").write_bytes(b"partial")
+    (backend.root / ".tmp-k3x9q2ab").write_bytes(b"partial")
+    (backend.root / ".hidden").mkdir()
+    (backend.root / ".hidden" / ".tmp-abc").write_bytes(b"not ours: hidden directory")
+    listed = list(backend.storage.iter_temporary())
+    assert [name for name, _ in listed] == [".tmp-k3x9q2ab", "avatars/.tmp-0badc0de-x.webp"]
+    now = dt.datetime.now(dt.UTC)
+    assert all(
+        now - dt.timedelta(minutes=1) < when < now + dt.timedelta(minutes=1) for _, when in listed
+    )
+    for name, _ in listed:
+        backend.storage.delete_temporary(name)
+    assert backend.files() == [".hidden/.tmp-abc", KEY]
+    backend.storage.delete_temporary(".tmp-k3x9q2ab")  # already gone: fine
+    assert list(backend.storage.iter_temporary()) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        KEY,
+        "avatars/x.webp",
+        ".tmp-",
+        ".TMP-x",
+        "/.tmp-x",
+        "../.tmp-x",
+        "avatars/../.tmp-x",
+        ".hidden/.tmp-x",
+        ".tmp-x/../../etc",
+        ".tmp-..",
+        "avatars//.tmp-x",
+    ],
+)
+def test_delete_temporary_refuses_anything_else(backend, name):
+    backend.storage.save(KEY, b"x", "image/webp")
+    with pytest.raises(InvalidKey):
+        backend.storage.delete_temporary(name)
+    assert backend.files() == [KEY]

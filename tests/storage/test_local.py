@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import resource
+import shutil
 import signal
 import stat
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -131,16 +135,65 @@ def test_failed_replace_keeps_the_previous_object(root):
     assert _all_files(root) == [KEY]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_directory_is_a_storage_error(root):
-    (root / "avatars").mkdir()
-    (root / "avatars").chmod(0o555)
-    try:
-        with pytest.raises(StorageError, match="Permission denied"):
-            LocalStorage(root).save(KEY, b"x", "image/webp")
-        assert _all_files(root) == []
-    finally:
-        (root / "avatars").chmod(0o755)
+def _without_root(func) -> str:
+    """Run ``func`` in a forked child that is not root; return how it ended.
+
+    Root ignores directory permissions (and CI runs as root), so the child drops to
+    "nobody" first; as any other user it just runs. Forked, so nothing is re-imported.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the pipe, exit without pytest's teardown
+        outcome = "returned"
+        try:
+            os.close(read)
+            if os.geteuid() == 0:
+                nobody = pwd.getpwnam("nobody")
+                os.setgroups([])
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+            func()
+        except BaseException as exc:
+            outcome = f"{type(exc).__name__}: {exc}"
+        finally:
+            os.write(write, outcome.encode())
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        outcome = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return outcome
+
+
+@pytest.fixture
+def shared_root():
+    """An upload root the "nobody" child can reach (pytest's tmp_path is private to root)."""
+    base = Path(tempfile.mkdtemp(prefix="backoffice-perm-"))
+    base.chmod(0o755)
+    root = base / "uploads"
+    root.mkdir()
+    yield root
+    for path in (root, *root.rglob("*")):
+        if path.is_dir():
+            path.chmod(0o755)
+    shutil.rmtree(base)
+
+
+def test_read_only_directory_is_a_storage_error_even_for_root(shared_root):
+    (shared_root / "avatars").mkdir()
+    (shared_root / "avatars").chmod(0o555)
+    outcome = _without_root(lambda: LocalStorage(shared_root).save(KEY, b"x", "image/webp"))
+    assert outcome.startswith("StorageError: local directory")
+    assert outcome.endswith(f"cannot save {KEY}: Permission denied")
+    assert _all_files(shared_root) == []
+
+
+def test_unwritable_root_fails_the_check_even_for_root(shared_root):
+    shared_root.chmod(0o555)
+    outcome = _without_root(lambda: LocalStorage(shared_root).check())
+    assert "cannot save storage-check-" in outcome
+    assert outcome.endswith("Permission denied")
+    assert _all_files(shared_root) == []
 
 
 def test_check_fails_clearly_when_the_root_is_a_file(tmp_path):

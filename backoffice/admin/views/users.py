@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import Email, Length, Optional
 
 from backoffice import clock
+from backoffice.admin.avatars import AvatarFormMixin, AvatarUploadField, avatar_column
 from backoffice.admin.base import SecuredModelView
 from backoffice.admin.views.user_actions import (
     USER_BULK_ACTIONS,
@@ -52,6 +53,7 @@ class UserView(AccountControlsMixin, SecuredModelView):
     write_permission = "users.write"
 
     column_list = (
+        "profile.avatar",
         "email",
         "username",
         "profile.full_name",
@@ -82,13 +84,18 @@ class UserView(AccountControlsMixin, SecuredModelView):
         "created_at",
     )
     column_labels = {
+        "profile.avatar": "Avatar",
         "profile.full_name": "Full name",
         "last_login_at": "Last login",
         "active": "Status",
         "failed_logins": "Failed logins",
         "locked_until": "Lock",
     }
-    column_formatters = {"active": status_cell, "locked_until": lock_cell}
+    column_formatters = {
+        "profile.avatar": avatar_column,
+        "active": status_cell,
+        "locked_until": lock_cell,
+    }
     column_details_list = (
         "email",
         "username",
@@ -205,7 +212,7 @@ def _audit_account_changes(user: User) -> None:
         )
 
 
-class UserProfileView(SecuredModelView):
+class UserProfileView(AvatarFormMixin, SecuredModelView):
     """Profiles exist one per user: created and deleted with the user, edited here."""
 
     read_permission = "users.read"
@@ -213,13 +220,23 @@ class UserProfileView(SecuredModelView):
     allow_create = False
     allow_delete = False
 
-    column_list = ("user.email", "full_name", "phone", "zipcode", "website", "updated_at")
+    column_list = (
+        "avatar",
+        "user.email",
+        "full_name",
+        "phone",
+        "zipcode",
+        "website",
+        "updated_at",
+    )
     column_sortable_list = ("full_name", "zipcode", "updated_at", ("user.email", "user.email"))
     column_default_sort = ("updated_at", True)
     column_searchable_list = ("full_name", "phone", "zipcode")
     column_filters = ("full_name", "zipcode", "updated_at")
     column_labels = {"user.email": "User", "contact_email": "Contact email"}
+    column_formatters = {"avatar": avatar_column}
     form_columns = (
+        "avatar",
         "full_name",
         "bio",
         "address",
@@ -228,6 +245,7 @@ class UserProfileView(SecuredModelView):
         "contact_email",
         "website",
     )
+    form_extra_fields = {"avatar": AvatarUploadField("Avatar")}
     _text = {"filters": [strip_filter]}
     form_args = {
         "full_name": {"validators": [Optional(), Length(max=120)], **_text},

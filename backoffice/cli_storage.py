@@ -1,0 +1,102 @@
+"""``python manage.py storage check | migrate --to ftp|local | sweep``: the file store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from backoffice.models import utcnow
+from backoffice.services.storage_tasks import copy_avatars, sweep
+from backoffice.storage import BACKENDS, StorageError, get_storage, storage_from_config
+from config.settings import ConfigError
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    raise SystemExit(1)
+
+
+@click.group("storage")
+def storage_cli() -> None:
+    """The file store (avatars): check it, migrate to another backend, sweep leftovers."""
+
+
+@storage_cli.command("check")
+@with_appcontext
+def check() -> None:
+    """Write, read back and delete a probe file on the configured backend (exit 1 if it fails)."""
+    try:
+        click.echo(f"OK: {get_storage().check()}")
+    except StorageError as exc:
+        _fail(f"FAILED: {exc}")
+
+
+@storage_cli.command("migrate")
+@click.option("--to", "backend", type=click.Choice(BACKENDS), required=True, help="Target.")
+@with_appcontext
+def migrate(backend: str) -> None:
+    """Copy every avatar to the target backend and verify each copy. Switches nothing.
+
+    The target is configured by the same settings the app would use (--to ftp: FTP_*;
+    --to local: UPLOAD_DIR). Safe to re-run: verified copies are not copied again.
+    """
+    source = get_storage()
+    try:
+        target = storage_from_config({**current_app.config, "STORAGE_BACKEND": backend})
+    except ConfigError as exc:
+        _fail(f"FAILED: target not configured: {exc}")
+    if target.describe() == source.describe():
+        _fail(f"FAILED: the app already uses {source.describe()}; nothing to migrate.")
+    click.echo(f"Copying avatars from {source.describe()} to {target.describe()} ...")
+    report = copy_avatars(source, target)
+    click.echo(
+        f"{report.copied} files copied and verified, {report.already_there} already there "
+        f"and verified, {len(report.missing)} missing from the source, "
+        f"{len(report.failed)} failed."
+    )
+    for name in report.missing:
+        click.echo(f"missing: {name} (referenced by a profile, not in the source)", err=True)
+    for line in report.failed:
+        click.echo(f"failed: {line}", err=True)
+    if not report.ok:
+        _fail("FAILED: nothing was switched. Fix the problems above and run migrate again.")
+    click.echo(
+        f"OK: every avatar is on {target.describe()}. Now set STORAGE_BACKEND={backend} "
+        "and restart the app; the old copies can be removed afterwards."
+    )
+
+
+@storage_cli.command("sweep")
+@click.option(
+    "--min-age",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Minutes: younger files may belong to an upload in progress and are kept.",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@with_appcontext
+def sweep_command(min_age: int, dry_run: bool) -> None:
+    """Remove avatar files no profile refers to and temporary files of interrupted uploads."""
+    try:
+        report = sweep(
+            get_storage(), now=utcnow(), min_age=dt.timedelta(minutes=min_age), dry_run=dry_run
+        )
+    except StorageError as exc:
+        _fail(f"FAILED: {exc}")
+    verb = "would remove" if dry_run else "removed"
+    for name in report.orphans:
+        click.echo(f"{verb}: {name} (unreferenced)")
+    for name in report.temporary:
+        click.echo(f"{verb}: {name} (temporary)")
+    for line in report.failed:
+        click.echo(f"failed: {line}", err=True)
+    click.echo(
+        f"{len(report.orphans)} unreferenced and {len(report.temporary)} temporary files "
+        f"{verb}, {len(report.failed)} failures."
+    )
+    if report.failed:
+        raise SystemExit(1)
