@@ -17,6 +17,17 @@ def _object_id(model) -> str | None:
     return None if identity is None else "-".join(str(part) for part in identity)
 
 
+def _remember(model) -> None:
+    """Keep the record's snapshot for this request's session, once, before any change.
+
+    Taken when the edit form is built: views that replace ``update_model`` (orders go
+    through the status machine) still call ``edit_form`` first.
+    """
+    remembered = db.session.info.setdefault(_BEFORE, {})
+    if id(model) not in remembered:
+        remembered[id(model)] = snapshot(model)
+
+
 class AuditedMixin:
     """Records ``create`` / ``update`` / ``delete`` entries in the same transaction.
 
@@ -25,14 +36,16 @@ class AuditedMixin:
     with the change.
     """
 
+    def edit_form(self, obj=None):
+        """The edit form; first remember the record as it is, the audit's "before"."""
+        if obj is not None:
+            _remember(obj)
+        return super().edit_form(obj)
+
     def update_model(self, form, model) -> bool:
-        """Snapshot the record before the form writes to it, then update as usual."""
-        pending = db.session.info.setdefault(_BEFORE, {})
-        pending[id(model)] = snapshot(model)
-        try:
-            return super().update_model(form, model)
-        finally:
-            pending.pop(id(model), None)
+        """Update as usual, remembering "before" if no edit form did (list edits)."""
+        _remember(model)
+        return super().update_model(form, model)
 
     def _on_model_change(self, form, model, is_created: bool) -> None:
         super()._on_model_change(form, model, is_created)
@@ -42,11 +55,13 @@ class AuditedMixin:
             changes = compare({}, snapshot(model))
             summary = f"Created {name} {model}"
         else:
-            before = db.session.info.get(_BEFORE, {}).get(id(model), {})
-            changes = compare(before, snapshot(model))
+            before = db.session.info.get(_BEFORE, {}).pop(id(model), None)
+            changes = compare(before or {}, snapshot(model))
             if not changes:
                 return  # saved without changing anything
             summary = f"Updated {name} {model}: {', '.join(changes)}"
+            if before is None:  # a path that skipped edit_form and update_model
+                summary += " (previous values not captured)"
         audit.record(
             "create" if is_created else "update",
             model=name,

@@ -50,6 +50,7 @@ def _build_specs() -> dict[str, ExportSpec]:
             ExportColumn("Login count", User.login_count, "int"),
             ExportColumn("Failed logins", User.failed_logins, "int"),
             ExportColumn("Locked until", User.locked_until, "datetime"),
+            ExportColumn("Erased at", User.erased_at, "datetime"),
             *_created_updated(User),
         ),
     )
