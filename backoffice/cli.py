@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from backoffice.cli_accounts import COMMANDS as ACCOUNT_COMMANDS
+from backoffice.cli_export import export
 from backoffice.cli_storage import storage_cli
 from backoffice.extensions import db
 from backoffice.models import Product, Role, User
@@ -145,5 +146,6 @@ def place_order_command(email, items, address):
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (create_admin, seed_demo, place_order_command, storage_cli, *ACCOUNT_COMMANDS):
+    commands = (create_admin, seed_demo, place_order_command, export, storage_cli)
+    for command in (*commands, *ACCOUNT_COMMANDS):
         app.cli.add_command(command)

@@ -7,11 +7,12 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from backoffice.admin.dashboard import DashboardView
+from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
 from backoffice.extensions import db
-from backoffice.models import Book, Order, Product, User, UserProfile
+from backoffice.models import AuditLog, Book, Order, Product, User, UserProfile
 from backoffice.web.headers import csp_nonce
 
 
@@ -28,6 +29,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ProductView(Product, db, category="Catalogue", name="Products"))
     admin.add_view(BookView(Book, db, category="Catalogue", name="Books"))
     admin.add_view(OrderView(Order, db, name="Orders"))
+    admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="auditlog"))
     admin.init_app(app)
     app.extensions["backoffice_admin"] = admin
     return admin

@@ -9,8 +9,10 @@ from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from backoffice.admin.audited import AuditedMixin
 from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
+from backoffice.admin.export import ExportMixin
 from backoffice.permissions import can
 
 log = logging.getLogger(__name__)
@@ -80,11 +82,13 @@ class SecuredMixin:
         abort(403)
 
 
-class SecuredModelView(SecuredMixin, BulkActionsMixin, ModelView):
+class SecuredModelView(SecuredMixin, AuditedMixin, ExportMixin, BulkActionsMixin, ModelView):
     """A ModelView whose create/edit/delete/export rights follow the user's permissions.
 
     Subclasses set ``read_permission`` and ``write_permission`` (None: read-only for all),
     and may switch an operation off with ``allow_create`` / ``allow_edit`` / ``allow_delete``.
+    Every change through it is audited (AuditedMixin); its list exports as streamed
+    CSV (ExportMixin) for whoever may read it.
     """
 
     write_permission: str | None = None
@@ -93,7 +97,7 @@ class SecuredModelView(SecuredMixin, BulkActionsMixin, ModelView):
     allow_create = True
     allow_edit = True
     allow_delete = True
-    allow_export = False
+    allow_export = True
 
     filter_converter = FilterConverter()
     # Eager loading is explicit, per view, in list_loader_options.

@@ -6,6 +6,9 @@ of primary keys, so it runs set-based in SQL whatever the number of rows. The fl
 list → server-rendered confirmation page (with the count and any parameters) → apply,
 all POSTs under the app-wide CSRF protection, in one transaction, with a summary
 "N changed, M skipped (reasons)" and an audit entry.
+
+An action with ``confirm=False`` changes nothing and answers at once (an export):
+it skips the confirmation page and returns a Response.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import Select, func, inspect, select
@@ -37,6 +40,8 @@ class BulkResult:
 
     changed: int = 0
     skipped: Counter = field(default_factory=Counter)
+    #: Field -> value the action set on the changed rows, for the audit entry.
+    fields: dict = field(default_factory=dict)
 
     def skip(self, reason: str, count: int = 1) -> None:
         """Count ``count`` rows left alone for ``reason``."""
@@ -59,15 +64,20 @@ class BulkAction:
 
     ``run(ids, params)`` receives a SELECT of the rows' primary keys and the validated
     parameter form data; it changes rows without committing and returns a BulkResult.
+
+    With ``confirm=False`` the action must change nothing: it runs straight from the
+    list, gets ``params = {"count": n, "scope_text": "..."}``, returns a Response
+    (a download) and writes its own audit entry.
     """
 
     name: str
     label: str
-    run: Callable[[Select, dict], BulkResult]
+    run: Callable[[Select, dict], BulkResult | Response]
     permission: str
     form: type | None = None
     danger: bool = False
     description: str = ""
+    confirm: bool = True
 
 
 class BulkActionsMixin:
@@ -77,9 +87,13 @@ class BulkActionsMixin:
     #: Most rows that may be ticked by hand in one go (the page size caps it anyway).
     bulk_max_selected = 1000
 
+    def get_bulk_actions(self) -> tuple[BulkAction, ...]:
+        """Every bulk action of the view: ``bulk_actions`` (mixins add their own)."""
+        return self.bulk_actions
+
     def allowed_bulk_actions(self) -> list[BulkAction]:
         """The actions the current user may run here."""
-        return [a for a in self.bulk_actions if can(current_user, a.permission)]
+        return [a for a in self.get_bulk_actions() if can(current_user, a.permission)]
 
     def render(self, template, **kwargs):
         """Give list templates the allowed actions."""
@@ -99,19 +113,21 @@ class BulkActionsMixin:
     def matching_query(self):
         """The list query with the request's search and filters, before sort and paging."""
         view_args = self._get_list_extra_args()
+        return self.filtered_query(view_args.search, view_args.filters)[0]
+
+    def filtered_query(self, search: str | None, filters: list | None) -> tuple:
+        """``(query, joins)``: the list query with this search and these filters.
+
+        ``filters`` are Flask-Admin's ``(index, name, value)`` tuples; ``joins`` lets a
+        caller sort on a joined column without joining it twice.
+        """
         query = self.get_query()
-        count_query = self.get_count_query()
         joins: dict = {}
-        count_joins: dict = {}
-        if view_args.search and self._search_supported:
-            query, count_query, joins, count_joins = self._apply_search(
-                query, count_query, joins, count_joins, view_args.search
-            )
-        if view_args.filters and self._filters:
-            query, count_query, joins, count_joins = self._apply_filters(
-                query, count_query, joins, count_joins, view_args.filters
-            )
-        return query
+        if search and self._search_supported:
+            query, _, joins, _ = self._apply_search(query, None, joins, {}, search)
+        if filters and self._filters:
+            query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
+        return query, joins
 
     def _bulk_scope(self) -> tuple[Select, int, str]:
         """The rows the request targets: (SELECT of keys, count, human description)."""
@@ -137,7 +153,7 @@ class BulkActionsMixin:
 
     def _bulk_action(self) -> BulkAction:
         name = request.form.get("action", "")
-        action = next((a for a in self.bulk_actions if a.name == name), None)
+        action = next((a for a in self.get_bulk_actions() if a.name == name), None)
         if action is None:
             abort(400, description="Unknown action.")
         if not can(current_user, action.permission):
@@ -151,10 +167,12 @@ class BulkActionsMixin:
     def bulk_confirm(self):
         """Show what the action will touch and ask for confirmation (and parameters)."""
         action = self._bulk_action()
-        _, count, scope_text = self._bulk_scope()
+        ids, count, scope_text = self._bulk_scope()
         if count == 0:
             flash("Select at least one row, or choose “all matching”.", "warning")
             return redirect(self._list_url())
+        if not action.confirm:
+            return action.run(ids, {"count": count, "scope_text": scope_text})
         form = action.form(formdata=None) if action.form else None
         return self._render_confirm(action, count, scope_text, form)
 
@@ -174,11 +192,29 @@ class BulkActionsMixin:
             status,
         )
 
+    def _bulk_audit_changes(self, params: dict, result: BulkResult) -> dict:
+        """What a bulk action did, for its audit entry: which rows, what was set, counts."""
+        scope = request.form.get("scope", "selected")
+        changes = {
+            "scope": scope,
+            "filters": {k: v for k, v in request.args.items() if k != "page"},
+            "params": {k: str(v) for k, v in params.items()},
+            "changed": result.changed,
+            "skipped": dict(result.skipped),
+        }
+        if scope != "all":  # ticked rows: at most bulk_max_selected ids
+            changes["ids"] = sorted({int(v) for v in request.form.getlist("rowid")})
+        if result.fields:
+            changes["set"] = {k: str(v) for k, v in result.fields.items()}
+        return changes
+
     @expose("/bulk/apply", methods=("POST",))
     def bulk_apply(self):
         """Run the confirmed action in one transaction and report what happened."""
         action = self._bulk_action()
         ids, count, scope_text = self._bulk_scope()
+        if not action.confirm:
+            return action.run(ids, {"count": count, "scope_text": scope_text})
         params: dict = {}
         if action.form:
             form = action.form()
@@ -200,13 +236,7 @@ class BulkActionsMixin:
             f"bulk:{action.name}",
             model=self.model.__name__,
             summary=f"{action.label} on {scope_text}: {result.message()}",
-            changes={
-                "scope": request.form.get("scope", "selected"),
-                "filters": {k: v for k, v in request.args.items() if k != "page"},
-                "params": {k: str(v) for k, v in params.items()},
-                "changed": result.changed,
-                "skipped": dict(result.skipped),
-            },
+            changes=self._bulk_audit_changes(params, result),
         )
         db.session.commit()
         flash(f"{action.label}: {result.message()}.", "success" if result.changed else "warning")

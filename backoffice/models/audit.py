@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.extensions import db
@@ -38,3 +38,14 @@ class AuditLog(db.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.model or ''} {self.object_id or ''}".strip()
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised when code tries to change or delete an audit entry through the ORM."""
+
+
+@event.listens_for(AuditLog, "before_update")
+@event.listens_for(AuditLog, "before_delete")
+def _append_only(mapper, connection, target: AuditLog) -> None:
+    """Entries are written once; a bug that edits one fails loudly instead."""
+    raise AuditLogIsAppendOnly(f"Audit entry {target.id} cannot be changed or deleted.")

@@ -1,0 +1,84 @@
+"""The audit log: read-only for everyone, filterable, searchable and exportable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort
+from markupsafe import Markup
+
+from backoffice.admin.base import SecuredModelView
+
+# Endpoints that could change entries. No one gets them, whatever their role: the
+# trail is append-only (services.audit.record writes it, nothing here edits it).
+_REFUSED = frozenset(
+    {"create_view", "edit_view", "delete_view", "ajax_update", "action_view", "bulk_apply"}
+)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def changes_html(view, context, model, name) -> Markup:
+    """The changes JSON as a list: ``field: before → after`` (other entries: ``key: value``)."""
+    changes = model.changes
+    if not changes:
+        return Markup("")
+    items = []
+    for field, value in changes.items():
+        if isinstance(value, dict) and set(value) == {"before", "after"}:
+            items.append(
+                Markup(
+                    '<li><code>{}</code>: <span class="audit-before">{}</span> → '
+                    '<span class="audit-after">{}</span></li>'
+                ).format(field, _show(value["before"]), _show(value["after"]))
+            )
+        else:
+            items.append(Markup("<li><code>{}</code>: {}</li>").format(field, _show(value)))
+    return Markup('<ul class="audit-changes">{}</ul>').format(Markup("").join(items))
+
+
+class AuditLogView(SecuredModelView):
+    """Who did what, when, from where; before → after. Nobody edits or deletes entries."""
+
+    read_permission = "audit.read"
+    write_permission = None
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+
+    column_list = (
+        "created_at",
+        "actor_email",
+        "ip",
+        "action",
+        "model",
+        "object_id",
+        "summary",
+        "changes",
+    )
+    column_sortable_list = ("created_at", "actor_email", "action", "model")
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("actor_email", "action", "model", "object_id", "summary")
+    column_filters = ("actor_email", "model", "action", "created_at", "ip")
+    column_labels = {
+        "created_at": "Date",
+        "actor_email": "Actor",
+        "ip": "Address",
+        "object_id": "Object",
+    }
+    column_formatters = {"changes": changes_html}
+    page_size = 50
+
+    def _handle_view(self, name, **kwargs):
+        """Refuse every endpoint that could write, before anything else happens."""
+        response = super()._handle_view(name, **kwargs)
+        if response is None and name in _REFUSED:
+            abort(403)
+        return response
