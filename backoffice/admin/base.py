@@ -13,6 +13,7 @@ from backoffice.admin.audited import AuditedMixin
 from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
+from backoffice.admin.listing import CountedListMixin
 from backoffice.permissions import can
 
 log = logging.getLogger(__name__)
@@ -82,13 +83,16 @@ class SecuredMixin:
         abort(403)
 
 
-class SecuredModelView(SecuredMixin, AuditedMixin, ExportMixin, BulkActionsMixin, ModelView):
+class SecuredModelView(
+    SecuredMixin, AuditedMixin, ExportMixin, CountedListMixin, BulkActionsMixin, ModelView
+):
     """A ModelView whose create/edit/delete/export rights follow the user's permissions.
 
     Subclasses set ``read_permission`` and ``write_permission`` (None: read-only for all),
     and may switch an operation off with ``allow_create`` / ``allow_edit`` / ``allow_delete``.
     Every change through it is audited (AuditedMixin); its list exports as streamed
-    CSV (ExportMixin) for whoever may read it.
+    CSV (ExportMixin) for whoever may read it; list pages cost a fixed number of
+    queries and estimate big unfiltered counts (CountedListMixin).
     """
 
     write_permission: str | None = None
@@ -113,18 +117,6 @@ class SecuredModelView(SecuredMixin, AuditedMixin, ExportMixin, BulkActionsMixin
     # deletions go through the row delete or our bulk actions instead.
     action_disallowed_list = ["delete"]
     list_template = "admin/model/bulk_list.html"
-
-    #: Loader options for the list page, so its columns cost a fixed number of queries.
-    list_loader_options: tuple = ()
-
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's list query plus ``list_loader_options`` (no N+1 per row)."""
-        count, query = super().get_list(
-            page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
-        )
-        if self.list_loader_options:
-            query = query.options(*self.list_loader_options)
-        return count, (query.all() if execute else query)
 
     @property
     def can_create(self) -> bool:
