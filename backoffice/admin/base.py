@@ -26,6 +26,8 @@ _ENDPOINT_RIGHTS = {
     "delete_view": "can_delete",
     "details_view": "can_view_details",
     "export": "can_export",
+    # Relation lookups feed the create and edit forms, and list other tables' rows.
+    "ajax_lookup": "can_lookup",
 }
 
 # Readable messages for constraint violations that get past the form validators (a
@@ -133,6 +135,11 @@ class SecuredModelView(
     @property
     def can_export(self) -> bool:
         return self.allow_export and self._has(self.export_permission or self.read_permission)
+
+    @property
+    def can_lookup(self) -> bool:
+        """Relation lookups are for those who may fill in this view's forms."""
+        return self.can_create or self.can_edit
 
     @staticmethod
     def _has(permission: str | None) -> bool:

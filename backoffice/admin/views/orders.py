@@ -12,6 +12,7 @@ import logging
 
 from flask import flash
 from flask_admin.model.form import InlineFormAdmin
+from sqlalchemy import true
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
@@ -50,8 +51,17 @@ class OrderItemInline(InlineFormAdmin):
             ]
         },
     }
+    # Prefix search on the lower-cased name or the (upper-case) SKU, both indexed;
+    # only products on sale are offered (place_order refuses the others anyway).
     form_ajax_refs = {
-        "product": {"fields": ("name", "sku"), "page_size": 20, "order_by": Product.name}
+        "product": PrefixAjaxLoader(
+            "product",
+            Product,
+            fields=("name_key", "sku"),
+            normalise={"sku": str.upper},
+            where=(Product.is_available == true(),),
+            page_size=20,
+        )
     }
 
 
