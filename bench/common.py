@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: scratch databases, the app's CLI, seeding, statistics.
+"""Shared by the benchmarks: scratch databases, the app's CLI, seeding, statistics, CPU use.
 
 Every benchmark works on a database of its own: a SQLite file in a temporary directory,
 or a PostgreSQL database created on --pg-server and dropped at the end, whatever
@@ -127,3 +127,41 @@ def summary(values: list[float]) -> dict[str, float]:
         "p99": percentile(values, 0.99),
         "min": min(values),
     }
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [float(v) for v in f.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - fields[3] - fields[4]) / ticks, sum(fields) / ticks  # minus idle, iowait
+
+
+def process_cpu(master: int) -> float:
+    """CPU seconds used so far by gunicorn: the master and its workers."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(master) or fields[1] == str(master):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def cpu_snapshot(master: int) -> tuple[float, float, float, float]:
+    """(machine busy, machine total, this process, gunicorn) CPU seconds so far."""
+    busy, total = machine_cpu()
+    return busy, total, time.process_time(), process_cpu(master)
+
+
+def cpu_split(before: tuple, after: tuple) -> str:
+    """Where the CPU went between two snapshots: machine, clients, gunicorn, the rest."""
+    busy, total, clients, server = (a - b for a, b in zip(after, before, strict=True))
+    cores = os.cpu_count() or 1
+    return (
+        f"CPU over {total / cores:.0f} s on {cores} cores: machine {busy / total:.0%} busy;"
+        f" load clients {clients:.1f} s, gunicorn {server:.1f} s, the rest (PostgreSQL,"
+        f" Redis, anything else running) {busy - clients - server:.1f} s"
+    )

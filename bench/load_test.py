@@ -40,7 +40,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
 
-from bench.common import PG_SERVER, ROOT, create_admin, production_env, scratch_database, seed
+from bench.common import (
+    PG_SERVER,
+    ROOT,
+    cpu_snapshot,
+    cpu_split,
+    create_admin,
+    production_env,
+    scratch_database,
+    seed,
+)
 from bench.common import summary as stats
 from bench.load_checks import check, stock
 from bench.load_clients import MIX, Plan, run_clients
@@ -93,44 +102,6 @@ def gunicorn(env: dict, workers: int, log: Path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
-    with open("/proc/stat") as f:
-        fields = [float(v) for v in f.readline().split()[1:]]
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (sum(fields) - fields[3] - fields[4]) / ticks, sum(fields) / ticks  # minus idle, iowait
-
-
-def process_cpu(master: int) -> float:
-    """CPU seconds used so far by gunicorn: the master and its workers."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        if stat.parent.name == str(master) or fields[1] == str(master):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def cpu_snapshot(master: int) -> tuple[float, float, float, float]:
-    """(machine busy, machine total, this process, gunicorn) CPU seconds so far."""
-    busy, total = machine_cpu()
-    return busy, total, time.process_time(), process_cpu(master)
-
-
-def cpu_split(before: tuple, after: tuple) -> str:
-    """Where the CPU went between two snapshots: machine, clients, gunicorn, the rest."""
-    busy, total, clients, server = (a - b for a, b in zip(after, before, strict=True))
-    cores = os.cpu_count() or 1
-    return (
-        f"CPU over {total / cores:.0f} s on {cores} cores: machine {busy / total:.0%} busy;"
-        f" load clients {clients:.1f} s, gunicorn {server:.1f} s, the rest (PostgreSQL,"
-        f" Redis, anything else running) {busy - clients - server:.1f} s"
-    )
 
 
 def prepare(url: str, args, staff_password: str, port: int) -> Plan:
