@@ -41,7 +41,8 @@ def wait_for(port: int, process: subprocess.Popen | None = None) -> None:
 @contextlib.contextmanager
 def werkzeug_server(app, config, _tmp_path):
     """Serve ``app`` (or a testing app built from ``config``) from a thread; yield the port."""
-    if app is None:
+    own_app = app is None
+    if own_app:
         from backoffice import create_app
 
         app = create_app(config, env="testing")
@@ -54,6 +55,11 @@ def werkzeug_server(app, config, _tmp_path):
         server.shutdown()
         thread.join(5)
         server.server_close()
+        if own_app:
+            from backoffice.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
 
 
 @contextlib.contextmanager
