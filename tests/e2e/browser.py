@@ -140,11 +140,11 @@ class Journey:
         self.directory.mkdir(parents=True, exist_ok=True)
         return self.directory / f"{next(self._numbers):02d}-{name}{suffix}"
 
-    def shot(self, page: Page, name: str) -> Path:
-        """Audit the page, then save a full-page screenshot of it."""
+    def shot(self, page: Page, name: str, full_page: bool = True) -> Path:
+        """Audit the page, then save a screenshot of it (all of it, by default)."""
         self.audit(page, name)
         target = self.path(name, ".png")
-        page.screenshot(path=str(target), full_page=True)
+        page.screenshot(path=str(target), full_page=full_page)
         return target
 
     def phone_shot(self, page: Page, name: str) -> Path:

@@ -10,7 +10,6 @@ Seeding goes through ``python manage.py`` like an operator would.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -20,9 +19,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import ROOT, free_port, wait_for
+
 PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 STARTUP_SECONDS = 30
 
 
@@ -83,45 +82,28 @@ class LiveServer:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self) -> LiveServer:
-        """Start gunicorn on a free port chosen by the kernel and wait until it is healthy."""
+        """Start gunicorn on a free port and wait until it answers /healthz."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("wb")
+        port = free_port()
         # One process (the in-memory rate-limit counters must be shared), threads for
         # the browser's parallel requests.
-        self.process = subprocess.Popen(
-            [
-                GUNICORN,
-                "--bind",
-                "127.0.0.1:0",
-                "--workers",
-                "1",
-                "--threads",
-                "8",
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-                "backoffice:create_app()",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        self.url = self._wait_for_port()
+        command = [PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers=1",
+                   "--threads=8", "--access-logfile=-", "--graceful-timeout=5"]  # fmt: skip
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [*command, "backoffice:create_app()"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for(port, self.process)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}:\n{self.log()}") from None
+        self.url = f"http://127.0.0.1:{port}"
         self._wait_until_healthy()
         return self
-
-    def _wait_for_port(self) -> str:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            match = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log())
-            if match:
-                return match.group(1)
-            self._check_alive()
-            time.sleep(0.05)
-        raise RuntimeError(f"gunicorn did not start listening:\n{self.log()}")
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS

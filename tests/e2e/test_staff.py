@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.browser import DESKTOP, PHONE
 from tests.e2e.conftest import STAFF
 from tests.e2e.ui import log_in
 
@@ -33,6 +34,16 @@ def test_staff_is_refused_what_only_admins_may_do(journey, world):
     expect(page.locator("td.col-active .badge").first).to_be_visible()
     journey.shot(page, "users-read-only")
     journey.phone_shot(page, "users-read-only")
+
+    # On a phone the navbar folds behind its toggle button, and opens from it.
+    page.set_viewport_size(PHONE)
+    navbar = page.get_by_role("navigation", name="Main")
+    expect(navbar.get_by_role("link", name="Orders")).to_be_hidden()
+    navbar.get_by_role("button", name="Toggle navigation").click()
+    expect(page.locator("#app-navbar")).to_have_class(re.compile(r"\bcollapse show\b"))
+    expect(navbar.get_by_role("link", name="Orders")).to_be_visible()
+    journey.shot(page, "menu-on-a-phone", full_page=False)
+    page.set_viewport_size(DESKTOP)
 
     # Opening the edit form by its address: the 403 page, in the house layout.
     customer = world.customers[4]
