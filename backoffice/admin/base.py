@@ -13,6 +13,7 @@ from backoffice.admin.audited import AuditedMixin
 from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
+from backoffice.admin.formatting import PresentationMixin
 from backoffice.permissions import can
 
 log = logging.getLogger(__name__)
@@ -82,13 +83,16 @@ class SecuredMixin:
         abort(403)
 
 
-class SecuredModelView(SecuredMixin, AuditedMixin, ExportMixin, BulkActionsMixin, ModelView):
+class SecuredModelView(
+    SecuredMixin, PresentationMixin, AuditedMixin, ExportMixin, BulkActionsMixin, ModelView
+):
     """A ModelView whose create/edit/delete/export rights follow the user's permissions.
 
     Subclasses set ``read_permission`` and ``write_permission`` (None: read-only for all),
     and may switch an operation off with ``allow_create`` / ``allow_edit`` / ``allow_delete``.
     Every change through it is audited (AuditedMixin); its list exports as streamed
-    CSV (ExportMixin) for whoever may read it.
+    CSV (ExportMixin) for whoever may read it. Times and names read the same in
+    every view (PresentationMixin).
     """
 
     write_permission: str | None = None
