@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install lint format migrate clean
+.PHONY: run test e2e chromium install lint format migrate clean
 
 ## run: create .venv, install, migrate, seed demo data, print the admin login, serve on :5000
 run: install
@@ -20,6 +20,23 @@ run: install
 ## test: the whole suite (SQLite; set TEST_DATABASE_URL=postgresql://... for PostgreSQL)
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## e2e: browser tests (Playwright driving Debian's Chromium) against gunicorn on a fresh
+##      database; screenshots under artifacts/e2e/ (TEST_DATABASE_URL: on PostgreSQL)
+e2e: install chromium
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+## chromium: Debian's Chromium for the browser tests (Playwright never downloads one)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "The browser tests need Chromium at /usr/bin/chromium." >&2; \
+	    echo "Install it as root: apt-get install chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 ## install: the virtualenv with every pinned dependency
 install: $(VENV)/.installed

@@ -153,9 +153,25 @@ class RegisterForm(RegisterFormV2):
     )
 
 
+class UserDatastore(SQLAlchemyUserDatastore):
+    """Flask-Security's datastore; a missing identity never matches anybody.
+
+    Registration checks ``find_user(username=None)`` when the optional username is left
+    blank, which is ``username IS NULL``: it found every account without a username,
+    so the registration was refused as "username already taken" (and, with generic
+    responses, silently).
+    """
+
+    def find_user(self, case_insensitive: bool = False, **kwargs):
+        """The user with this identity; None when the value looked up is None."""
+        if any(value is None for value in kwargs.values()):
+            return None
+        return super().find_user(case_insensitive=case_insensitive, **kwargs)
+
+
 def init_security(app: Flask) -> None:
     """Bind Flask-Security to the app with our datastore, forms and utilities."""
-    datastore = SQLAlchemyUserDatastore(db, User, Role)
+    datastore = UserDatastore(db, User, Role)
     # Identities are stored lower-case, so exact (indexed) lookups are case-insensitive.
     app.config["SECURITY_USER_IDENTITY_ATTRIBUTES"] = [
         {"email": {"mapper": uia_email_mapper, "case_insensitive": False}},

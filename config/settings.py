@@ -141,6 +141,9 @@ class Base:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
         self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
         self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        # The "file" backend writes each message under this directory (the browser tests
+        # read confirmation and reset links there).
+        self.MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH", str(ROOT / "instance" / "mail"))
         if os.environ.get("MAIL_DEFAULT_SENDER"):
             self.MAIL_DEFAULT_SENDER = os.environ["MAIL_DEFAULT_SENDER"]
             self.SECURITY_EMAIL_SENDER = self.MAIL_DEFAULT_SENDER

@@ -10,20 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User
 from backoffice.services.users import create_user, ensure_roles
+from tests.databases import is_postgres as is_postgres_url
+from tests.databases import scratch_postgres
 
 # ftp_server, ftp_server_factory and closed_port for every test package.
 pytest_plugins = ("tests.ftpserver",)
@@ -32,13 +31,9 @@ PASSWORD = "correct horse battery staple 42"
 LOGIN = "/login"
 
 
-def _is_postgres(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://", "postgresql+"))
-
-
 def pytest_runtest_setup(item):
     """Skip ``@pytest.mark.postgres_only`` tests on SQLite."""
-    if item.get_closest_marker("postgres_only") and not _is_postgres(
+    if item.get_closest_marker("postgres_only") and not is_postgres_url(
         os.environ.get("TEST_DATABASE_URL", "")
     ):
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
@@ -51,19 +46,10 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    if not _is_postgres(base):
+    if not is_postgres_url(base):
         raise pytest.UsageError("TEST_DATABASE_URL must be a postgresql:// URL")
-    url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"backoffice_test_{uuid.uuid4().hex[:12]}"
-    admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
+    with scratch_postgres(base, "backoffice_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

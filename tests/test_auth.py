@@ -68,6 +68,18 @@ def test_register_normalises_email_to_lower_case(app, client):
     assert get_user(app, "mixed.case@example.com") is not None
 
 
+def test_register_without_a_username_when_others_have_none(app, client, users, outbox):
+    # Found by the browser tests: a blank username was looked up as "username IS NULL",
+    # matched every account without one, and the registration was silently refused.
+    assert get_user(app, "customer@example.com").username is None
+    assert register(client, username="").status_code == 302
+    user = get_user(app, "new@example.com")
+    assert user is not None
+    assert user.username is None
+    assert confirm_from_mail(client, outbox, "new@example.com").status_code == 302
+    assert login(client, "new@example.com").status_code == 302
+
+
 def test_register_with_a_taken_email_answers_like_a_new_one(app, client, users, outbox):
     fresh = register(app.test_client(), email="fresh@example.com", username="fresh")
     response = register(client, email="CUSTOMER@example.com")

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from backoffice import create_app
 from backoffice.extensions import db
+from tests.databases import scratch_postgres
 
 
 @pytest.fixture
@@ -23,17 +22,8 @@ def empty_database(tmp_path):
     if not base:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"backoffice_mig_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with scratch_postgres(base, "backoffice_mig") as url:
+        yield url
 
 
 def tables(app) -> set[str]:

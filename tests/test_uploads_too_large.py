@@ -6,22 +6,16 @@ development server in a thread and gunicorn (the production server) in a subproc
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from backoffice.extensions import db
 from backoffice.models import User
 from tests.conftest import csrf_token
 from tests.rawhttp import Browser, multipart
+from tests.servers import SERVERS
 from tests.services import samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,59 +74,12 @@ def test_api_clients_get_json(customer_client):
 # --- real servers ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listening on {port}")
-
-
-@contextlib.contextmanager
-def werkzeug_server(app, _config, _tmp_path):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
-
-
-@contextlib.contextmanager
-def gunicorn_server(_app, config, tmp_path):
-    port = _free_port()
-    log = tmp_path / "gunicorn.log"
-    factory = f"backoffice:create_app({config!r}, env='testing')"
-    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
-    with log.open("wb") as out:
-        process = subprocess.Popen([*command, factory], cwd=ROOT, stdout=out, stderr=out)
-    try:
-        _wait_for(port, process)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 @pytest.fixture(params=["werkzeug", "gunicorn"])
 def server_port(request, app, migrated, app_config, tmp_path):
     """A real HTTP server running this test's app (same database, secrets and uploads)."""
     secrets = {k: app.config[k] for k in ("SECRET_KEY", "SECURITY_PASSWORD_SALT")}
     config = {"SQLALCHEMY_DATABASE_URI": migrated, **app_config, **secrets}
-    serve = {"werkzeug": werkzeug_server, "gunicorn": gunicorn_server}[request.param]
-    with serve(app, config, tmp_path) as port:
+    with SERVERS[request.param](app, config, tmp_path) as port:
         yield port
 
 

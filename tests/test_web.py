@@ -98,3 +98,23 @@ def test_no_cdn_anywhere(admin_client):
     for path in ("/", "/login", "/register", "/admin/", "/admin/product/new/"):
         page = admin_client.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', page), path
+
+
+@pytest.mark.parametrize("server", ["werkzeug", "gunicorn"])
+def test_healthz_on_the_development_server_and_gunicorn(migrated, tmp_path, server):
+    import urllib.error
+    import urllib.request
+
+    from tests.servers import SERVERS
+
+    def status(config) -> int:
+        with SERVERS[server](None, config, tmp_path) as port:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
+                    return r.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+    assert status({"SQLALCHEMY_DATABASE_URI": migrated}) == 200
+    broken = f"sqlite:///{tmp_path}/missing/dir/db.sqlite"
+    assert status({"SQLALCHEMY_DATABASE_URI": broken}) == 503

@@ -13,6 +13,7 @@ from backoffice.admin.audited import AuditedMixin
 from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
+from backoffice.admin.formatting import PresentationMixin
 from backoffice.admin.listing import CountedListMixin
 from backoffice.permissions import can
 
@@ -86,15 +87,22 @@ class SecuredMixin:
 
 
 class SecuredModelView(
-    SecuredMixin, AuditedMixin, ExportMixin, CountedListMixin, BulkActionsMixin, ModelView
+    SecuredMixin,
+    PresentationMixin,
+    AuditedMixin,
+    ExportMixin,
+    CountedListMixin,
+    BulkActionsMixin,
+    ModelView,
 ):
     """A ModelView whose create/edit/delete/export rights follow the user's permissions.
 
     Subclasses set ``read_permission`` and ``write_permission`` (None: read-only for all),
     and may switch an operation off with ``allow_create`` / ``allow_edit`` / ``allow_delete``.
     Every change through it is audited (AuditedMixin); its list exports as streamed
-    CSV (ExportMixin) for whoever may read it; list pages cost a fixed number of
-    queries and estimate big unfiltered counts (CountedListMixin).
+    CSV (ExportMixin) for whoever may read it. Times and names read the same in
+    every view (PresentationMixin). List pages cost a fixed number of queries and
+    estimate big unfiltered counts (CountedListMixin).
     """
 
     write_permission: str | None = None

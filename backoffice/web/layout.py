@@ -11,12 +11,28 @@ from backoffice.permissions import can
 from backoffice.web.headers import csp_nonce
 
 
+class OutsideAdmin:
+    """Stands in for ``admin_view`` on pages outside the admin (account, sign-in, errors).
+
+    The layout draws the admin menu from ``admin_view.admin``; a real view there (the
+    dashboard) would be highlighted as the current page. This one matches no menu item.
+    """
+
+    name = None
+    endpoint = None
+    extra_css = None
+    extra_js = None
+
+    def __init__(self, admin) -> None:
+        self.admin = admin
+
+
 def _layout_context() -> dict:
     admin = current_app.extensions["backoffice_admin"]
     return {
         # Flask-Admin's templates need these; its own views pass them explicitly and
         # explicit values win, so this only fills them in for non-admin pages.
-        "admin_view": admin.index_view,
+        "admin_view": OutsideAdmin(admin),
         "admin_base_template": admin.theme.base_template,
         "theme": admin.theme,
         "h": admin_helpers,

@@ -186,3 +186,20 @@ def test_missing_csrf_token_is_refused_for_staff(app, staff_client, products):
     )
     assert response.status_code == 400
     assert product_stock(app) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "recorded"),
+    [
+        ("adjust_stock", {"delta": "-2"}, {"stock": "-2"}),
+        ("set_category", {"category": "garden"}, {"category": "garden"}),
+        ("make_unavailable", {}, {"is_available": "False"}),
+    ],
+)
+def test_audit_entry_records_the_values_set(app, staff_client, products, action, params, recorded):
+    from backoffice.models import AuditLog
+
+    flashed(staff_client, bulk(staff_client, "product", action, **params))
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == f"bulk:{action}"))
+        assert entry.changes["set"] == recorded

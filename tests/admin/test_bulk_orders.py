@@ -138,3 +138,4 @@ def test_audit_entry_names_the_action(app, staff_client, orders):
         entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "bulk:mark_shipped"))
         assert entry.changes["changed"] == 2
         assert entry.changes["skipped"]["pending orders must be paid first"] == 2
+        assert entry.changes["set"] == {"status": "shipped"}

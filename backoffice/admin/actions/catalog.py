@@ -58,11 +58,15 @@ SetGenreForm = _text_form("genre", "Genre")
 
 
 def _adjust(model):
-    return lambda ids, params: as_result(catalog_bulk.adjust_stock(model, ids, params["delta"]))
+    return lambda ids, params: as_result(
+        catalog_bulk.adjust_stock(model, ids, params["delta"]), stock=f"{params['delta']:+d}"
+    )
 
 
 def _set(model, column: str):
-    return lambda ids, params: as_result(catalog_bulk.set_value(model, ids, column, params[column]))
+    return lambda ids, params: as_result(
+        catalog_bulk.set_value(model, ids, column, params[column]), **{column: params[column]}
+    )
 
 
 def _shared(model) -> tuple[BulkAction, ...]:
@@ -71,13 +75,13 @@ def _shared(model) -> tuple[BulkAction, ...]:
         BulkAction(
             "make_available",
             "Make available",
-            runner(partial(catalog_bulk.set_available, model, value=True)),
+            runner(partial(catalog_bulk.set_available, model, value=True), is_available=True),
             "catalog.write",
         ),
         BulkAction(
             "make_unavailable",
             "Make unavailable",
-            runner(partial(catalog_bulk.set_available, model, value=False)),
+            runner(partial(catalog_bulk.set_available, model, value=False), is_available=False),
             "catalog.write",
         ),
         BulkAction(

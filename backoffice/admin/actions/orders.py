@@ -10,7 +10,7 @@ from backoffice.services.order_status import CANCELLED, DELIVERED, PAID, SHIPPED
 
 
 def _move(target: str):
-    return runner(partial(transition_orders, target=target))
+    return runner(partial(transition_orders, target=target), status=target)
 
 
 def order_actions() -> tuple[BulkAction, ...]:

@@ -44,6 +44,15 @@ def changes_html(view, context, model, name) -> Markup:
     return Markup('<ul class="audit-changes">{}</ul>').format(Markup("").join(items))
 
 
+def actor_html(view, context, model, name) -> Markup | str:
+    """The actor's email, or a dash for entries no signed-in user caused (CLI, anonymous)."""
+    if model.actor_email:
+        return model.actor_email
+    return Markup(
+        '<span class="text-muted" title="No signed-in user: command line or anonymous">—</span>'
+    )
+
+
 class AuditLogView(SecuredModelView):
     """Who did what, when, from where; before → after. Nobody edits or deletes entries."""
 
@@ -73,8 +82,12 @@ class AuditLogView(SecuredModelView):
         "ip": "Address",
         "object_id": "Object",
     }
-    column_formatters = {"changes": changes_html}
+    column_formatters = {"changes": changes_html, "actor_email": actor_html}
     page_size = 50
+
+    def model_noun(self, count: int = 2) -> str:
+        """Rows of the log are entries ("all 3 matching entries")."""
+        return "entry" if count == 1 else "entries"
 
     def _handle_view(self, name, **kwargs):
         """Refuse every endpoint that could write, before anything else happens."""

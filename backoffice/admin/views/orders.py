@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Validat
 
 from backoffice.admin.actions.orders import order_actions
 from backoffice.admin.base import SecuredModelView
+from backoffice.admin.formatting import status_badge
 from backoffice.admin.lookups import PrefixAjaxLoader
 from backoffice.admin.order_forms import (
     ADDRESS_VALIDATORS,
@@ -62,6 +63,7 @@ class OrderItemInline(InlineFormAdmin):
             normalise={"sku": str.upper},
             where=(Product.is_available.is_not(False),),
             page_size=20,
+            placeholder="Type a product name or SKU",
         )
     }
 
@@ -80,6 +82,7 @@ class OrderView(SecuredModelView):
     column_filters = ("status", "created_at", "user.email", "total")
     column_choices = {"status": [(s, s.capitalize()) for s in ORDER_STATUSES]}
     column_labels = {"id": "Order", "user.email": "Customer email", "user": "Customer"}
+    column_formatters = {"status": status_badge}
     column_details_list = (
         "id",
         "user",
@@ -105,6 +108,7 @@ class OrderView(SecuredModelView):
             fields=("email", "username"),
             where=(User.erased_at.is_(None), User.active.is_not(False)),
             page_size=20,
+            placeholder="Type the start of an email or username",
         )
     }
     inline_models = (OrderItemInline(OrderItem),)

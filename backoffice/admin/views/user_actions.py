@@ -83,6 +83,10 @@ USER_BULK_ACTIONS = (
 )
 
 
+#: What the status and lock buttons say once they worked ("x@example.com is suspended.").
+_DONE = {"suspend": "suspended", "activate": "active again", "unlock": "unlocked"}
+
+
 def _post_button(endpoint: str, user_id: int, label: str, css: str, title: str) -> Markup:
     """A one-button POST form (CSRF token included): works without JavaScript."""
     return Markup(
@@ -185,7 +189,10 @@ class AccountControlsMixin:
             if outcome.changed:
                 audit.record(action, model="User", object_id=user.id, summary=str(user))
             db.session.commit()
-            flash(f"{user}: {action} done." if outcome.changed else "Nothing to change.", "info")
+            if outcome.changed:
+                flash(f"{user} is {_DONE[action]}.", "success")
+            else:
+                flash(f"{user}: nothing to change.", "info")
         back = request.form.get("url", "")
         if not back.startswith(url_for(".index_view")):
             back = url_for(".index_view")  # only ever back to this list: no open redirect

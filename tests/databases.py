@@ -1,0 +1,31 @@
+"""Throwaway databases for tests: a PostgreSQL database of their own, created and dropped."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+def is_postgres(url: str | None) -> bool:
+    """True for postgres:// and postgresql(+driver):// URLs."""
+    return bool(url) and url.startswith(("postgres://", "postgresql://", "postgresql+"))
+
+
+@contextmanager
+def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty database on ``server_url``'s server; yield its URL; drop it after."""
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
