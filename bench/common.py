@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,20 +58,10 @@ def scratch_database(kind: str, pg_server: str = PG_SERVER) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from tests.databases import scratch_postgres  # the test suite's, shared
 
-    server = make_url(pg_server).set(drivername="postgresql+psycopg")
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with scratch_postgres(pg_server, "bench") as url:
+        yield url
 
 
 def seed(env: dict, *, users: int, orders: int, products: int = 200, books: int = 1000) -> float:
