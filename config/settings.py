@@ -119,6 +119,9 @@ class Base:
     # (decompression bombs); see backoffice/services/images.py for the default.
     AVATAR_MAX_PIXELS = 40_000_000
     LOW_STOCK_THRESHOLD = 5
+    # Admin lists of a table this big (or bigger), unfiltered, show an estimated count
+    # ("about 1,000,000") instead of counting every row; see backoffice/services/counts.py.
+    LIST_COUNT_ESTIMATE_THRESHOLD = 100_000
     # A callable returning the current aware UTC time for the dashboard; None means
     # the real clock. Tests pin it to compute figures against known dates.
     CLOCK = None
@@ -164,6 +167,9 @@ class Base:
         self.BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
         self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": self.BCRYPT_ROUNDS}
         self.LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", self.LOW_STOCK_THRESHOLD)
+        self.LIST_COUNT_ESTIMATE_THRESHOLD = env_int(
+            "LIST_COUNT_ESTIMATE_THRESHOLD", self.LIST_COUNT_ESTIMATE_THRESHOLD
+        )
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", self.MAX_CONTENT_LENGTH)
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", self.PROXY_FIX_X_FOR)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", self.LOG_LEVEL)

@@ -20,8 +20,9 @@ from backoffice.admin.bulk import BulkAction
 from backoffice.extensions import db
 from backoffice.models import utcnow
 from backoffice.services import audit
+from backoffice.services.counts import count_rows
 from backoffice.services.export_specs import spec_for
-from backoffice.services.exports import ExportError, count_rows, filename, stream_csv
+from backoffice.services.exports import ExportError, filename, stream_csv
 from backoffice.web.errors import error_response
 
 #: List query-string arguments that do not change which rows are exported.

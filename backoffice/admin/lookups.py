@@ -1,16 +1,19 @@
-"""Search-as-you-type lookups for relation fields (order → customer).
+"""Search-as-you-type lookups for relation fields (order → customer, order item → product).
 
 Flask-Admin's default lookup runs ``CAST(col AS TEXT) ILIKE '%term%'`` on every field,
-a full scan of the users table per keystroke. Emails and usernames are stored
-lower-case, so a prefix match is an index range scan instead:
-``email >= 'ad' AND email < 'ad\\U0010ffff'``.
+a full scan of the table per keystroke. Here every field holds a normalised form of its
+value (emails and usernames lower-case, SKUs upper-case, ``products.name_key`` the
+lower-cased name), so a prefix match is an index range scan instead:
+``email >= 'ad' AND email < 'ad\\U0010ffff'``. A page holds at most MAX_RESULTS rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, inspect, or_
 
 from backoffice.extensions import db
 
@@ -20,11 +23,25 @@ MAX_RESULTS = 50
 
 
 class PrefixAjaxLoader(QueryAjaxModelLoader):
-    """Matches rows whose fields start with the typed text; ``where`` narrows the choice."""
+    """Matches rows whose fields start with the typed text; ``where`` narrows the choice.
 
-    def __init__(self, name: str, model, *, fields, where=(), **options):
+    ``normalise`` maps a field name to how the typed text is put in that field's form
+    (default: lower case), so the comparison is case-insensitive and stays indexed.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model,
+        *,
+        fields,
+        where=(),
+        normalise: Mapping[str, Callable[[str], str]] | None = None,
+        **options,
+    ):
         super().__init__(name, db, model, fields=fields, **options)
         self.where = tuple(where)
+        self.normalisers = [(normalise or {}).get(f, str.lower) for f in fields]
 
     def get_list(self, term: str, offset: int = 0, limit: int = DEFAULT_PAGE_SIZE):
         """Up to ``limit`` (at most MAX_RESULTS) rows whose fields start with ``term``."""
@@ -33,9 +50,13 @@ class PrefixAjaxLoader(QueryAjaxModelLoader):
         query = self.get_query()
         for clause in self.where:
             query = query.filter(clause)
-        term = (term or "").strip().lower()
+        term = (term or "").strip()
         if term:
-            query = query.filter(
-                or_(*(and_(f >= term, f < term + _TOP) for f in self._cached_fields))
-            )
-        return query.order_by(self._cached_fields[0]).offset(offset).limit(limit).all()
+            matches = []
+            for field, normalise in zip(self._cached_fields, self.normalisers, strict=True):
+                prefix = normalise(term)
+                matches.append(and_(field >= prefix, field < prefix + _TOP))
+            query = query.filter(or_(*matches))
+        # The key breaks ties, so paging through equal names neither skips nor repeats.
+        order = (self._cached_fields[0], inspect(self.model).primary_key[0])
+        return query.order_by(*order).offset(offset).limit(limit).all()

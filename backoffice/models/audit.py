@@ -26,8 +26,8 @@ class AuditLog(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     # A copy of the actor's email at the time, kept when the account is erased.
-    actor_email: Mapped[str | None] = mapped_column(String(255))
-    ip: Mapped[str | None] = mapped_column(String(64))
+    actor_email: Mapped[str | None] = mapped_column(String(255), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(32))
     model: Mapped[str | None] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))

@@ -11,6 +11,11 @@ from backoffice.extensions import db
 from backoffice.models.base import Money, TimestampMixin
 
 
+def name_key(name: str | None) -> str | None:
+    """The lookup key of a product name: lower case (``str.lower``, Unicode-aware)."""
+    return name.lower() if isinstance(name, str) else name
+
+
 class Product(db.Model, TimestampMixin):
     """Something the shop sells, identified by its SKU."""
 
@@ -19,16 +24,27 @@ class Product(db.Model, TimestampMixin):
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         Index("ix_products_category_name", "category", "name"),
+        Index("ix_products_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # The name in lower case, kept by ``_normalise_name``: the order form's product
+    # lookup matches a typed prefix on it with an index range scan, whatever the case.
+    # (Core inserts that bypass the model must set it; the server default only lets
+    # SQLite add the column without rebuilding a table that order items point at.)
+    name_key: Mapped[str] = mapped_column(String(200), server_default="", index=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(80), default="general")
     price: Mapped[Decimal] = mapped_column(Money, index=True)
     stock: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     is_available: Mapped[bool] = mapped_column(default=True, index=True)
+
+    @validates("name")
+    def _normalise_name(self, key, value):
+        self.name_key = name_key(value)
+        return value
 
     @validates("sku")
     def _normalise_sku(self, key, value):

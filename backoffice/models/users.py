@@ -73,14 +73,15 @@ class User(db.Model, UserMixin, TimestampMixin):
     fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True, default=new_uniquifier)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Indexed where the admin user list sorts or filters by them.
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     current_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_ip: Mapped[str | None] = mapped_column(String(64))
     current_login_ip: Mapped[str | None] = mapped_column(String(64))
     login_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Set when the account was erased (personal data scrubbed; orders kept).
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -146,13 +147,15 @@ class UserProfile(db.Model, TimestampMixin):
     """Personal details, one row per user, created and deleted with the user."""
 
     __tablename__ = "user_profiles"
+    # The profile list sorts by last change (its default) and filters by zipcode.
+    __table_args__ = (Index("ix_user_profiles_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(120), index=True)
     bio: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(255))
-    zipcode: Mapped[str | None] = mapped_column(String(20))
+    zipcode: Mapped[str | None] = mapped_column(String(20), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(255))
     website: Mapped[str | None] = mapped_column(String(255))

@@ -22,8 +22,8 @@ from sqlalchemy.orm import RelationshipDirection
 
 from backoffice.services.audit import REDACTED, SECRET_FIELDS
 
-#: Columns left out of snapshots: keys and bookkeeping.
-SKIPPED_COLUMNS = frozenset({"id", "created_at", "updated_at", "update_datetime"})
+#: Columns left out of snapshots: keys, bookkeeping and derived lookup keys.
+SKIPPED_COLUMNS = frozenset({"id", "created_at", "updated_at", "update_datetime", "name_key"})
 
 
 def jsonable(value: Any) -> Any:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.engine import Engine
 
 from backoffice.extensions import db
@@ -132,11 +132,6 @@ class ExportSpec:
 def filename(spec: ExportSpec, now: dt.datetime) -> str:
     """``orders-20261121T101500Z.csv``: the model and the UTC time of the export."""
     return f"{spec.name}-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.csv"
-
-
-def count_rows(keys: Select) -> int:
-    """How many rows a SELECT returns, counted by the database."""
-    return db.session.scalar(select(func.count()).select_from(keys.order_by(None).subquery()))
 
 
 def stream_csv(

@@ -51,13 +51,20 @@ class OrderItemInline(InlineFormAdmin):
             ]
         },
     }
+    # Prefix search on the lower-cased name or the (upper-case) SKU, both indexed;
+    # only products on sale are offered (place_order refuses the others anyway).
+    # "IS NOT FALSE" (the column is NOT NULL): an "= TRUE" lets SQLite, once analysed,
+    # read 95% of the table through the is_available index instead of the prefix ranges.
     form_ajax_refs = {
-        "product": {
-            "fields": ("name", "sku"),
-            "page_size": 20,
-            "order_by": Product.name,
-            "placeholder": "Type a product name or SKU",
-        }
+        "product": PrefixAjaxLoader(
+            "product",
+            Product,
+            fields=("name_key", "sku"),
+            normalise={"sku": str.upper},
+            where=(Product.is_available.is_not(False),),
+            page_size=20,
+            placeholder="Type a product name or SKU",
+        )
     }
 
 
@@ -93,13 +100,13 @@ class OrderView(SecuredModelView):
         "shipping_address": {"validators": ADDRESS_VALIDATORS, "filters": [strip_filter]},
     }
     # Prefix search on the indexed, lower-case email/username; erased and suspended
-    # accounts are not offered as customers.
+    # accounts are not offered as customers ("IS NOT FALSE": see the product lookup).
     form_ajax_refs = {
         "user": PrefixAjaxLoader(
             "user",
             User,
             fields=("email", "username"),
-            where=(User.erased_at.is_(None), User.active.is_(True)),
+            where=(User.erased_at.is_(None), User.active.is_not(False)),
             page_size=20,
             placeholder="Type the start of an email or username",
         )
