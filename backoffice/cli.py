@@ -15,7 +15,7 @@ from backoffice.cli_storage import storage_cli
 from backoffice.extensions import db
 from backoffice.models import Product, Role, User
 from backoffice.permissions import ADMIN, STAFF
-from backoffice.services import demo
+from backoffice.services import accounts, audit, demo
 from backoffice.services.orders import OrderError, place_order
 from backoffice.services.users import (
     UserError,
@@ -48,15 +48,12 @@ def create_admin(email, password, generate_password, role, reset):
     elif not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        roles = ensure_roles()
+        ensure_roles()
         existing = db.session.scalar(select(User).where(User.email == normalise_email(email)))
         if existing is not None:
             if not reset:
                 raise UserError({"email": f"{existing.email} exists; use --reset to update it."})
-            set_password(existing, password, via="cli")
-            existing.active = True
-            if roles[role] not in existing.roles:
-                existing.roles.append(roles[role])
+            _reset_account(existing, password, role)
             user = existing
         else:
             user = create_user(email, password, roles=[role], full_name=role.capitalize())
@@ -67,6 +64,28 @@ def create_admin(email, password, generate_password, role, reset):
     click.echo(f"{role.capitalize()} login: {user.email}")
     if generate_password:
         click.echo(f"Password: {password}")
+
+
+def _reset_account(user: User, password: str, role: str) -> None:
+    """``create-admin --reset``: new password (ending every session), active, with ``role``.
+
+    Activation and the role go through the account service, like every other change
+    to an account, so its rules (an erased account stays closed) and audit hold here too.
+    """
+    set_password(user, password, via="cli")
+    for operation, args, action in (
+        (accounts.activate, (), "activate"),
+        (accounts.grant_role, (role,), "role_change"),
+    ):
+        try:
+            outcome = accounts.for_one(operation, None, user.id, *args)
+        except accounts.AccountError as exc:
+            raise UserError({"email": str(exc)}) from None
+        if outcome.changed:
+            changes = {"added": role} if args else None
+            audit.record(
+                action, model="User", object_id=user.id, changes=changes, summary="via CLI"
+            )
 
 
 @click.command("seed-demo")

@@ -95,6 +95,11 @@ class Base:
     # Flask-Security's JSON GET /login and /register hand out a csrf_token; the
     # JSON POST then sends it back in the X-CSRF-Token header.
     SECURITY_CSRF_HEADER = "X-CSRF-Token"
+    # Flask-Security's own `users` / `roles` CLI groups change accounts without our rules
+    # (they could demote the last admin) or an audit entry: every account change goes
+    # through backoffice/services/accounts.py, whose commands are in backoffice/cli*.py.
+    SECURITY_CLI_USERS_NAME = False
+    SECURITY_CLI_ROLES_NAME = False
 
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 

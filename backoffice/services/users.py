@@ -10,6 +10,7 @@ from flask_security.mail_util import EmailValidateException
 from backoffice import clock
 from backoffice.extensions import current_security, db
 from backoffice.models import Role, User
+from backoffice.models.users import new_uniquifier
 from backoffice.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from backoffice.services import audit
 
@@ -60,9 +61,17 @@ def check_password(password: str, user: User | None = None, **inputs: str | None
 
 
 def set_password(user: User, password: str, *, via: str | None = None) -> None:
-    """Validate and bcrypt-hash a new password for ``user``; audit it when ``via`` is given."""
+    """The one password setter: validate, bcrypt-hash, and end an existing user's sessions.
+
+    A new ``fs_uniquifier`` invalidates every session and remember-me cookie of the
+    account, so whoever knew the old password is signed out everywhere. The change
+    is audited when ``via`` names the door it came through (``admin``, ``cli``, ...).
+    """
     user.password = hash_password(check_password(password, user if user.id else None))
-    if via and user.id:
+    if user.id is None:
+        return  # a new account: nothing to end, nothing to audit yet
+    user.fs_uniquifier = new_uniquifier()
+    if via:
         audit.record("password_change", model="User", object_id=user.id, changes={"via": via})
 
 

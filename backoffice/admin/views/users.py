@@ -6,7 +6,6 @@ from flask import request
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.helpers import is_form_submitted
 from flask_login import current_user
-from flask_security import hash_password
 from sqlalchemy import inspect
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import PasswordField, StringField
@@ -29,6 +28,7 @@ from backoffice.services.users import (
     email_taken,
     normalise_email,
     normalise_username,
+    set_password,
     username_taken,
 )
 from backoffice.validation import phone, strip_filter, website, zipcode
@@ -151,7 +151,7 @@ class UserView(AccountControlsMixin, SecuredModelView):
         password = form.new_password.data
         if password:
             try:
-                form.new_password.data = check_password(
+                check_password(
                     password,
                     email=form.email.data,
                     username=form.username.data,
@@ -184,12 +184,7 @@ class UserView(AccountControlsMixin, SecuredModelView):
         else:
             _audit_account_changes(model)
         if form.new_password.data:
-            model.password = hash_password(form.new_password.data)
-            if not is_created:
-                model.fs_uniquifier = new_uniquifier()
-                audit.record(
-                    "password_change", model="User", object_id=model.id, changes={"via": "admin"}
-                )
+            set_password(model, form.new_password.data, via="admin")
         super().on_model_change(form, model, is_created)
 
 
