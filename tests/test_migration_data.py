@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 
 import pytest
 from alembic import command
@@ -191,7 +192,7 @@ def test_sqlite_migration_that_leaves_a_dangling_reference_changes_nothing(migra
     config = current_app.extensions["migrate"].migrate.get_config()
     seed(erased_and_pending=False)
     # An order of a user who does not exist, slipped in by a connection without foreign keys.
-    with sqlite3.connect(db.engine.url.database) as raw:
+    with closing(sqlite3.connect(db.engine.url.database)) as raw, raw:
         raw.execute("UPDATE orders SET user_id = 999 WHERE id = 1")
     before, head = snapshot(), current_revision()
 
