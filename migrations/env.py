@@ -1,8 +1,11 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 from flask import current_app
+from sqlalchemy import event
 from sqlalchemy.types import TypeDecorator
 
 # this is the Alembic Config object, which provides
@@ -67,6 +70,62 @@ def configure_args(connection=None):
     }
 
 
+def _begin_immediate(connection):
+    # The driver is in autocommit mode (see sqlite_guards): open every transaction
+    # ourselves, taking the write lock at once.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def check_foreign_keys(ctx, step, heads, run_args):
+    """After each SQLite revision: no row may point at a missing parent (keys were off)."""
+    dangling = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        direction = "upgrade" if step.is_upgrade else "downgrade"
+        raise CommandError(
+            f"The {direction} of {step.up_revision_id} left rows pointing at missing parents "
+            f"(table, rowid, parent, key): {dangling[:10]}. Nothing was changed."
+        )
+
+
+@contextmanager
+def sqlite_guards(connection):
+    """On SQLite: foreign keys off, and one real transaction, around the migrations.
+
+    Yields the extra ``context.configure`` options (none on other databases).
+
+    Batch mode rebuilds a table: copy, drop the old one, rename the copy. With foreign
+    keys on, dropping ``users`` deletes its rows first, so ON DELETE CASCADE empties
+    roles_users and user_profiles, and RESTRICT (orders) stops the rebuild half-way.
+    SQLite ignores ``PRAGMA foreign_keys`` inside a transaction: it is switched off
+    before the first one and back on after the last (the app turns it on for each new
+    connection, see ``backoffice._sqlite_foreign_keys``); ``check_foreign_keys`` then
+    runs ``PRAGMA foreign_key_check`` after every revision, inside its transaction.
+
+    pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so DDL committed as
+    it went and a failed rebuild left ``_alembic_tmp_<table>`` behind. With the driver
+    in autocommit mode and our own BEGIN (SQLAlchemy's pysqlite recipe), the whole run
+    is one transaction, as on PostgreSQL: a refused or failed migration changes nothing.
+    """
+    if connection.dialect.name != "sqlite":
+        yield {}
+        return
+    raw = connection.connection.driver_connection
+    isolation = raw.isolation_level
+    raw.isolation_level = None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    if raw.execute("PRAGMA foreign_keys").fetchone()[0]:
+        raise CommandError("Could not turn SQLite foreign keys off for the migration.")
+    event.listen(connection, "begin", _begin_immediate)
+    try:
+        yield {"transactional_ddl": True, "on_version_apply": [check_foreign_keys]}
+    finally:
+        event.remove(connection, "begin", _begin_immediate)
+        raw.execute("PRAGMA foreign_keys=ON")
+        raw.isolation_level = isolation
+        if not raw.execute("PRAGMA foreign_keys").fetchone()[0]:
+            connection.invalidate()  # never hand the pool a connection without foreign keys
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -110,8 +169,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
-        context.configure(connection=connection, **{**configure_args(connection), **conf_args})
+    with connectable.connect() as connection, sqlite_guards(connection) as sqlite_args:
+        context.configure(
+            connection=connection, **{**configure_args(connection), **sqlite_args, **conf_args}
+        )
 
         with context.begin_transaction():
             context.run_migrations()

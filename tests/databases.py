@@ -29,3 +29,13 @@ def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+@contextmanager
+def scratch_database(env_url: str | None, directory, prefix: str) -> Iterator[str]:
+    """An empty database: SQLite in ``directory``, or PostgreSQL when ``env_url`` is set."""
+    if not env_url:
+        yield f"sqlite:///{directory / (prefix + '.db')}"
+        return
+    with scratch_postgres(env_url, prefix) as url:
+        yield url

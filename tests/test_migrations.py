@@ -12,17 +12,13 @@ from sqlalchemy import inspect
 
 from backoffice import create_app
 from backoffice.extensions import db
-from tests.databases import scratch_postgres
+from tests.databases import scratch_database
 
 
 @pytest.fixture
 def empty_database(tmp_path):
     """A database of its own, separate from the one the rest of the suite uses."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    with scratch_postgres(base, "backoffice_mig") as url:
+    with scratch_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "backoffice_mig") as url:
         yield url
 
 
@@ -42,14 +38,19 @@ def test_upgrade_builds_every_table_and_downgrade_removes_them(empty_database):
         db.engine.dispose()
 
 
+def schema_drift() -> list:
+    """How the migrated database differs from the models (inside an app context)."""
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": False}
+        )
+        return compare_metadata(context, db.metadata)
+
+
 def test_models_and_migrations_do_not_drift(empty_database):
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="testing")
     with app.app_context():
         upgrade()
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "compare_server_default": False}
-            )
-            diff = compare_metadata(context, db.metadata)
+        diff = schema_drift()
         db.engine.dispose()
     assert diff == [], f"models and migrations differ; run `python manage.py db migrate`: {diff}"
