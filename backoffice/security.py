@@ -14,6 +14,7 @@ from flask_security import (
     PasswordUtil,
     RegisterFormV2,
     Security,
+    SendConfirmationForm,
     SQLAlchemyUserDatastore,
     UsernameUtil,
     uia_email_mapper,
@@ -23,9 +24,10 @@ from flask_security.utils import password_breached_validator
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from backoffice import auth_events
+from backoffice import auth_events, outgoing_mail
 from backoffice.extensions import current_security, db
 from backoffice.models import Role, User
+from backoffice.outgoing_mail import OutgoingMail
 
 PASSWORD_MAX_LENGTH = 128
 #: zxcvbn refuses longer input (its matching time grows fast); both the server and the
@@ -41,8 +43,15 @@ class LowercaseMailUtil(MailUtil):
     """Normalise addresses with email-validator, then lower-case the whole address.
 
     Stored addresses are lower-case, so uniqueness and login lookups use the plain
-    unique index instead of ``lower(email)`` scans.
+    unique index instead of ``lower(email)`` scans. Messages are not sent here but held
+    until the request's transaction commits and its response has gone (``outgoing_mail``).
     """
+
+    def send_mail(self, template, subject, recipient, sender, body, html, **kwargs) -> None:
+        """Hold the message Flask-Security rendered; see ``backoffice.outgoing_mail``."""
+        if isinstance(sender, tuple):  # (name, address); Flask-Mailman wants one string
+            sender = f"{sender[0]} <{sender[1]}>"
+        outgoing_mail.hold(OutgoingMail(str(subject), str(recipient), str(sender), body, html))
 
     def normalize(self, email: str) -> str:
         """Normalised, lower-cased form of an address typed to look one up."""
@@ -143,6 +152,17 @@ class AuditedForgotPasswordForm(ForgotPasswordForm):
         return valid
 
 
+class AuditedSendConfirmationForm(SendConfirmationForm):
+    """Flask-Security's /confirm form; a refused request records its reason for staff."""
+
+    def validate(self, **kwargs) -> bool:
+        """Validate as usual, then audit why a request for instructions was refused."""
+        valid = super().validate(**kwargs)
+        if not valid:
+            auth_events.confirm_refused(self)
+        return valid
+
+
 class RegisterForm(RegisterFormV2):
     """Registration with the user's full name; it lands on the profile via ``User.full_name``."""
 
@@ -181,6 +201,7 @@ def init_security(app: Flask) -> None:
         register_form=RegisterForm,
         login_form=AuditedLoginForm,
         forgot_password_form=AuditedForgotPasswordForm,
+        send_confirmation_form=AuditedSendConfirmationForm,
         mail_util_cls=LowercaseMailUtil,
         username_util_cls=LowercaseUsernameUtil,
         password_util_cls=BackofficePasswordUtil,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -70,9 +71,24 @@ def _wipe(app) -> None:
         db.session.commit()
 
 
+class ClosingClient(FlaskClient):
+    """A test client that reads and closes each response, as a WSGI server does.
+
+    Werkzeug's client leaves the response open unless asked for ``buffered=True``, so work
+    hung on ``Response.call_on_close`` (mail, see ``backoffice.outgoing_mail``) would never
+    run. Pass ``buffered=False`` to read a streamed response as it comes.
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        """Like ``FlaskClient.open``, buffered (and so closed) unless told otherwise."""
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_app(database_url: str, **overrides):
     """Build a test app on ``database_url`` with extra settings."""
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, **overrides}, env="testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **overrides}, env="testing")
+    app.test_client_class = ClosingClient
+    return app
 
 
 @pytest.fixture
