@@ -95,6 +95,10 @@ class Base:
     # Flask-Security's JSON GET /login and /register hand out a csrf_token; the
     # JSON POST then sends it back in the X-CSRF-Token header.
     SECURITY_CSRF_HEADER = "X-CSRF-Token"
+    # Flask-Security's own "users"/"roles" commands skip our rules (they could suspend or
+    # demote the last admin, unaudited): ours in backoffice/cli_accounts.py replace them.
+    SECURITY_CLI_USERS_NAME = False
+    SECURITY_CLI_ROLES_NAME = False
 
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 
