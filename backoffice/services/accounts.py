@@ -25,7 +25,7 @@ from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.models.users import roles_users, rotated_uniquifier_sql
 from backoffice.permissions import ADMIN, can
-from backoffice.services.locks import lock_admin_set
+from backoffice.services.locks import LockBusy, lock_admin_set
 
 SELF = "your own account"
 LAST_ADMIN = "last active admin"
@@ -77,6 +77,14 @@ def _require(actor, permission: str) -> None:
         raise AccountError("You do not have permission to change accounts that way.")
 
 
+def lock_admins() -> None:
+    """``locks.lock_admin_set``, with a busy database refused like a broken rule."""
+    try:
+        lock_admin_set()
+    except LockBusy as exc:
+        raise AccountError(str(exc)) from None
+
+
 def _count(*conditions) -> int:
     return db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
 
@@ -85,13 +93,13 @@ def blocked(actor, targets: Select, *, drops_admin: bool, self_rule: bool = True
     """Which target ids the rules protect from this change, with the reason for each.
 
     ``drops_admin``: the change takes admins out of the active-admin set (suspend,
-    revoke admin, erase). The admin set is then locked (``locks.lock_admin_set``) before
+    revoke admin, erase). The admin set is then locked (``lock_admins``) before
     anything is read, for the rest of the transaction, so two admins removing each other
     at the same moment cannot both succeed: the second waits and sees the first's change.
     The result is small by construction (the actor and admins only).
     """
     if drops_admin:
-        lock_admin_set()
+        lock_admins()
     in_targets = User.id.in_(targets)
     reasons: dict[int, str] = {}
     if actor is not None and self_rule and _count(in_targets, User.id == actor.id):
@@ -222,7 +230,10 @@ def check_change(actor, user: User, *, active: bool, roles: set[str]) -> dict[st
     and the form's save must start from what is in the database now.
     """
     if not (active and ADMIN in roles):
-        lock_admin_set()
+        try:
+            lock_admins()
+        except AccountError as exc:
+            return {"active": str(exc)}
         db.session.refresh(user, ["active", "erased_at", "roles"])
     current = set(user.role_names)
     if user.erased_at is not None and (active or roles):

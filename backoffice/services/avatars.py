@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from backoffice.extensions import db
 from backoffice.models import UserProfile
 from backoffice.services.images import ProcessedAvatar, process_avatar
-from backoffice.services.locks import lock_rows
+from backoffice.services.locks import LockBusy, lock_rows
 from backoffice.storage import StorageError, get_storage, new_key
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,10 @@ STORE_FAILED = (
 
 
 class AvatarStoreError(Exception):
-    """The file store failed while saving an avatar; nothing was kept. Message for users."""
+    """The file store (or a busy database) failed an avatar's save; nothing was kept.
+
+    The message is for users.
+    """
 
 
 def thumbnail_key(key: str) -> str:
@@ -117,7 +120,8 @@ def replace_avatar(
 
     ``save`` commits the change and returns whether it succeeded (default: commit the
     session, raising on failure); the admin passes its own model save. On success the old
-    avatar's files are deleted, on failure (False or an exception) the new one's.
+    avatar's files are deleted, on failure (False or an exception) the new one's. A
+    database too busy to lock the profile raises ``AvatarStoreError``.
     """
     try:
         # Lock first, then read the current key: a concurrent replace waits, then sees
@@ -128,6 +132,9 @@ def replace_avatar(
         old = profile.avatar
         profile.avatar = key
         saved = save()
+    except LockBusy as exc:
+        delete_avatar_files(key)
+        raise AvatarStoreError(str(exc)) from exc
     except BaseException:
         delete_avatar_files(key)
         raise

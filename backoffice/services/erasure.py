@@ -11,9 +11,15 @@ from backoffice.extensions import db
 from backoffice.models import User, ensure_profile, new_uniquifier
 from backoffice.permissions import can
 from backoffice.services import audit
-from backoffice.services.accounts import ERASED, RULE_MESSAGES, AccountError, blocked, ids_of
+from backoffice.services.accounts import (
+    ERASED,
+    RULE_MESSAGES,
+    AccountError,
+    blocked,
+    ids_of,
+    lock_admins,
+)
 from backoffice.services.avatars import delete_avatar_files_after_commit
-from backoffice.services.locks import lock_admin_set
 
 #: Profile fields holding personal data; all are cleared.
 PROFILE_FIELDS = (
@@ -46,7 +52,7 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
         raise AccountError("You do not have permission to delete accounts.")
     # Erasing may remove an active admin: lock first, then read the account afresh (it was
     # loaded before any wait, and its roles are about to be cleared from what is loaded).
-    lock_admin_set()
+    lock_admins()
     db.session.refresh(user, ["active", "erased_at", "roles"])
     if user.erased_at is not None:
         raise AccountError(RULE_MESSAGES[ERASED])

@@ -23,23 +23,36 @@ request (``current_user``, the form's model) hold what was true before the wait.
 from __future__ import annotations
 
 from sqlalchemy import false, select, update
+from sqlalchemy.exc import OperationalError
 
 from backoffice.extensions import db
 from backoffice.models import Role
 from backoffice.permissions import ADMIN
 
+BUSY = "Another change is being saved right now; nothing was changed. Please try again."
+
+
+class LockBusy(Exception):
+    """SQLite's write lock was not granted within the busy timeout. Message for users."""
+
 
 def lock_rows(model, *conditions) -> None:
     """Hold ``model``'s rows matching ``conditions`` until the transaction ends.
 
-    On SQLite the database write lock is taken instead (see the module docstring).
-    Core statements: pending changes in the session are not flushed before the lock.
+    On SQLite the database write lock is taken instead (see the module docstring), and
+    ``LockBusy`` is raised if another writer holds it past the busy timeout. These are
+    Core statements: nothing pending in the session is flushed before the lock is held.
     """
     table = model.__table__
     if db.session.get_bind().dialect.name == "sqlite":
         # Matches no row: the statement is there for the lock it takes, not for a change.
         pk = next(iter(table.primary_key.columns))
-        db.session.execute(update(table).where(false()).values({pk: pk}))
+        try:
+            db.session.execute(update(table).where(false()).values({pk: pk}))
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig):
+                raise
+            raise LockBusy(BUSY) from exc
     else:
         db.session.execute(select(*table.primary_key.columns).where(*conditions).with_for_update())
 

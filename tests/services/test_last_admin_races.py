@@ -19,7 +19,9 @@ from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.models.users import roles_users
 from backoffice.services.accounts import has_role
+from backoffice.services.locks import BUSY
 from tests.conftest import add_user, csrf_token, login, make_app
+from tests.databases import sqlite_only, sqlite_write_lock
 
 ROUNDS = 10
 BUDGET = 45  # seconds per race: a lock that never comes shows up as a hang, not a slow suite
@@ -180,3 +182,28 @@ def test_two_admins_removing_each_other_leave_exactly_one(app, second_app, race)
             got = [(r["status"], r.get("location"), r["text"][-200:]) for r in problems]
             bad.append({"round": round_no, "admins left": len(left), "won": won, "bad": got})
     assert not bad, f"{len(bad)}/{round_no + 1} rounds went wrong: {bad[:2]}"
+
+
+@sqlite_only
+@pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.2}})
+def test_a_busy_sqlite_database_is_a_refusal_not_a_500(app, migrated, users):
+    second = add_user(app, "admin2@example.com", roles=["admin"], full_name="Admin")
+    client = app.test_client()
+    assert login(client, "admin@example.com").status_code == 302
+    token = csrf_token(client)
+    demote = {"email": "admin2@example.com", "username": "", "full_name": "Admin", "active": "y"}
+    with sqlite_write_lock(migrated):
+        response = client.post(
+            f"/admin/user/edit/?id={second}", data=dict(demote, roles=[], csrf_token=token)
+        )
+        assert response.status_code == 200
+        assert BUSY in response.get_data(as_text=True)
+        response = client.post(
+            "/admin/user/toggle-active/", data={"id": second, "csrf_token": token}
+        )
+        assert response.status_code == 302
+        assert BUSY in taken_flashes(client)
+        response = client.post("/admin/user/delete/", data={"id": second, "csrf_token": token})
+        assert response.status_code == 302
+        assert BUSY in taken_flashes(client)
+    assert active_admins(app, [users["admin"], second]) == {users["admin"], second}
