@@ -251,6 +251,6 @@ def check_change(actor, user: User, *, active: bool, roles: set[str]) -> dict[st
 def _rule_error(actor, user: User, field_name: str, *, drops_admin: bool) -> dict[str, str]:
     try:
         reasons = blocked(actor, ids_of(user.id), drops_admin=drops_admin)
-    except AccountError as exc:  # the actor lost their own admin rights meanwhile
+    except AccountError as exc:  # the actor lost admin meanwhile, or the database is busy
         return {field_name: str(exc)}
     return {field_name: RULE_MESSAGES[reasons[user.id]]} if reasons else {}

@@ -7,8 +7,8 @@ second one waits for the first before it reads. The lock must come first, the re
 - PostgreSQL: ``SELECT ... FOR UPDATE`` on an agreed row. The second transaction waits
   there until the first commits; under READ COMMITTED each later statement then sees
   that commit.
-- SQLite has no row locks (SQLAlchemy drops FOR UPDATE), and Python's sqlite3 (before
-  3.12, or in its default "legacy" mode) runs SELECTs outside any transaction: it only
+- SQLite has no row locks (SQLAlchemy drops FOR UPDATE), and Python's sqlite3, in its
+  default (legacy) transaction mode, runs SELECTs outside any transaction: it only
   sends BEGIN before an INSERT, UPDATE or DELETE. What serialises writers is the
   database's single write lock (RESERVED), taken by the first write statement of a
   transaction; a second writer waits for it (the driver's busy timeout, 5 s unless
