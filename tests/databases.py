@@ -1,11 +1,14 @@
-"""Throwaway databases for tests: a PostgreSQL database of their own, created and dropped."""
+"""Databases for tests: a throwaway PostgreSQL database of their own; SQLite lock helpers."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -39,3 +42,21 @@ def scratch_database(env_url: str | None, directory, prefix: str) -> Iterator[st
         return
     with scratch_postgres(env_url, prefix) as url:
         yield url
+
+
+#: For tests of SQLite's own behaviour (its busy timeout, its database-wide write lock).
+sqlite_only = pytest.mark.skipif(
+    is_postgres(os.environ.get("TEST_DATABASE_URL")), reason="SQLite behaviour"
+)
+
+
+@contextmanager
+def sqlite_write_lock(url: str) -> Iterator[None]:
+    """Hold the SQLite database's write lock from another connection, as a long write would."""
+    holder = sqlite3.connect(make_url(url).database)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        holder.rollback()
+        holder.close()

@@ -110,7 +110,7 @@ class AvatarFormMixin:
             return save_row(form, model)
         try:
             key = store_avatar(field.processed) if field.processed else None
+            return replace_avatar(model, key, save=lambda: save_row(form, model))
         except AvatarStoreError as exc:
             flash(str(exc), "error")
             return False
-        return replace_avatar(model, key, save=lambda: save_row(form, model))

@@ -25,6 +25,7 @@ from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.models.users import roles_users, rotated_uniquifier_sql
 from backoffice.permissions import ADMIN, can
+from backoffice.services.locks import LockBusy, lock_admin_set
 
 SELF = "your own account"
 LAST_ADMIN = "last active admin"
@@ -76,6 +77,14 @@ def _require(actor, permission: str) -> None:
         raise AccountError("You do not have permission to change accounts that way.")
 
 
+def lock_admins() -> None:
+    """``locks.lock_admin_set``, with a busy database refused like a broken rule."""
+    try:
+        lock_admin_set()
+    except LockBusy as exc:
+        raise AccountError(str(exc)) from None
+
+
 def _count(*conditions) -> int:
     return db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
 
@@ -84,11 +93,13 @@ def blocked(actor, targets: Select, *, drops_admin: bool, self_rule: bool = True
     """Which target ids the rules protect from this change, with the reason for each.
 
     ``drops_admin``: the change takes admins out of the active-admin set (suspend,
-    revoke admin, erase). The active admins are then locked (SELECT ... FOR UPDATE on
-    PostgreSQL) for the rest of the transaction, so two admins suspending each other at
-    the same moment cannot both succeed: the second waits and sees the first's change.
+    revoke admin, erase). The admin set is then locked (``lock_admins``) before
+    anything is read, for the rest of the transaction, so two admins removing each other
+    at the same moment cannot both succeed: the second waits and sees the first's change.
     The result is small by construction (the actor and admins only).
     """
+    if drops_admin:
+        lock_admins()
     in_targets = User.id.in_(targets)
     reasons: dict[int, str] = {}
     if actor is not None and self_rule and _count(in_targets, User.id == actor.id):
@@ -98,11 +109,7 @@ def blocked(actor, targets: Select, *, drops_admin: bool, self_rule: bool = True
             reasons.setdefault(uid, ADMIN_ACCOUNT)
     if drops_admin:
         active_admins = set(
-            db.session.scalars(
-                select(User.id)
-                .where(User.active.is_(True), has_role(ADMIN))
-                .with_for_update(of=User)
-            )
+            db.session.scalars(select(User.id).where(User.active.is_(True), has_role(ADMIN)))
         )
         if actor is not None and ADMIN in actor.role_names and actor.id not in active_admins:
             raise AccountError("Your own account is no longer an active admin.")
@@ -216,20 +223,34 @@ def for_one(operation, actor, user_id: int, *args) -> Outcome:
 
 
 def check_change(actor, user: User, *, active: bool, roles: set[str]) -> dict[str, str]:
-    """Rule errors (field → message) for an edit form setting ``active`` and ``roles``."""
+    """Rule errors (field → message) for an edit form setting ``active`` and ``roles``.
+
+    Unless the user stays an active admin, the admin set is locked first and the user's
+    status and roles are read again: ``user`` was loaded before any wait for the lock,
+    and the form's save must start from what is in the database now.
+    """
+    if not (active and ADMIN in roles):
+        try:
+            lock_admins()
+        except AccountError as exc:
+            return {"active": str(exc)}
+        db.session.refresh(user, ["active", "erased_at", "roles"])
     current = set(user.role_names)
-    errors: dict[str, str] = {}
     if user.erased_at is not None and (active or roles):
-        errors["active"] = RULE_MESSAGES[ERASED]
-        return errors
+        return {"active": RULE_MESSAGES[ERASED]}
     if user.active and not active:
-        reasons = blocked(actor, ids_of(user.id), drops_admin=ADMIN in current)
-        if reasons:
-            errors["active"] = RULE_MESSAGES[reasons[user.id]]
+        error = _rule_error(actor, user, "active", drops_admin=ADMIN in current)
+        if error:
+            return error
     removed = current - roles
-    if removed and not errors:
-        drops = ADMIN in removed and user.active
-        reasons = blocked(actor, ids_of(user.id), drops_admin=drops)
-        if reasons:
-            errors["roles"] = RULE_MESSAGES[reasons[user.id]]
-    return errors
+    if removed:
+        return _rule_error(actor, user, "roles", drops_admin=ADMIN in removed and user.active)
+    return {}
+
+
+def _rule_error(actor, user: User, field_name: str, *, drops_admin: bool) -> dict[str, str]:
+    try:
+        reasons = blocked(actor, ids_of(user.id), drops_admin=drops_admin)
+    except AccountError as exc:  # the actor lost admin meanwhile, or the database is busy
+        return {field_name: str(exc)}
+    return {field_name: RULE_MESSAGES[reasons[user.id]]} if reasons else {}

@@ -9,8 +9,9 @@ Order of work, so no failure leaves a half-done change:
 
 1. ``process_avatar`` checks and re-encodes the upload (``AvatarError`` for the user).
 2. ``store_avatar`` writes both files; if the second fails, the first is deleted.
-3. The profile row is pointed at the new key and committed (the old key is read under a
-   row lock, so two concurrent uploads cannot both think they replaced the same file).
+3. The profile row is pointed at the new key and committed (the old key is read after
+   ``locks.lock_rows`` on the profile, so two concurrent uploads cannot both think they
+   replaced the same file: on SQLite too, where that lock is the database write lock).
 4. Only after the commit are the old files deleted; if the commit fails, the new ones are.
 
 Erasing or deleting a user: ``delete_avatar_files_after_commit(key)`` inside the
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 from backoffice.extensions import db
 from backoffice.models import UserProfile
 from backoffice.services.images import ProcessedAvatar, process_avatar
+from backoffice.services.locks import LockBusy, lock_rows
 from backoffice.storage import StorageError, get_storage, new_key
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,10 @@ STORE_FAILED = (
 
 
 class AvatarStoreError(Exception):
-    """The file store failed while saving an avatar; nothing was kept. Message for users."""
+    """The file store (or a busy database) failed an avatar's save; nothing was kept.
+
+    The message is for users.
+    """
 
 
 def thumbnail_key(key: str) -> str:
@@ -115,16 +120,21 @@ def replace_avatar(
 
     ``save`` commits the change and returns whether it succeeded (default: commit the
     session, raising on failure); the admin passes its own model save. On success the old
-    avatar's files are deleted, on failure (False or an exception) the new one's.
+    avatar's files are deleted, on failure (False or an exception) the new one's. A
+    database too busy to lock the profile raises ``AvatarStoreError``.
     """
     try:
-        # Read the current key under a row lock (PostgreSQL; SQLite serialises writers):
-        # a concurrent replace waits, then sees this one's key and deletes the right files.
-        # (The refresh flushes pending changes, so it may fail like the commit.)
-        db.session.refresh(profile, ["avatar"], with_for_update=True)
+        # Lock first, then read the current key: a concurrent replace waits, then sees
+        # this one's key and deletes the right files. (The refresh flushes pending
+        # changes, so it may fail like the commit.)
+        lock_rows(UserProfile, UserProfile.id == profile.id)
+        db.session.refresh(profile, ["avatar"])
         old = profile.avatar
         profile.avatar = key
         saved = save()
+    except LockBusy as exc:
+        delete_avatar_files(key)
+        raise AvatarStoreError(str(exc)) from exc
     except BaseException:
         delete_avatar_files(key)
         raise

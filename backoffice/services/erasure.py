@@ -7,10 +7,18 @@ and by the admin's row delete; the same rules as ``services.accounts`` apply.
 from __future__ import annotations
 
 from backoffice import clock
+from backoffice.extensions import db
 from backoffice.models import User, ensure_profile, new_uniquifier
 from backoffice.permissions import can
 from backoffice.services import audit
-from backoffice.services.accounts import ERASED, RULE_MESSAGES, AccountError, blocked, ids_of
+from backoffice.services.accounts import (
+    ERASED,
+    RULE_MESSAGES,
+    AccountError,
+    blocked,
+    ids_of,
+    lock_admins,
+)
 from backoffice.services.avatars import delete_avatar_files_after_commit
 
 #: Profile fields holding personal data; all are cleared.
@@ -40,10 +48,14 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
     ``self_service``: the user erases their own account (the "yourself" rule does not
     apply then, the last-admin rule does). Otherwise ``actor`` needs ``users.write``.
     """
-    if user.erased_at is not None:
-        raise AccountError(RULE_MESSAGES[ERASED])
     if not self_service and actor is not None and not can(actor, "users.write"):
         raise AccountError("You do not have permission to delete accounts.")
+    # Erasing may remove an active admin: lock first, then read the account afresh (it was
+    # loaded before any wait, and its roles are about to be cleared from what is loaded).
+    lock_admins()
+    db.session.refresh(user, ["active", "erased_at", "roles"])
+    if user.erased_at is not None:
+        raise AccountError(RULE_MESSAGES[ERASED])
     reasons = blocked(actor, ids_of(user.id), drops_admin=True, self_rule=not self_service)
     if reasons:
         raise AccountError(RULE_MESSAGES[reasons[user.id]])

@@ -191,6 +191,20 @@ def test_cli_refuses_the_last_active_admin(app, users, command):
     assert state(app, "admin@example.com") == (True, ["admin"])
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["users", "deactivate", "admin@example.com"],
+        ["roles", "remove", "admin@example.com", "admin"],
+    ],
+)
+def test_flask_securitys_own_cli_groups_that_bypass_the_rules_are_not_offered(app, users, args):
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2, result.output
+    assert "No such command" in result.output
+    assert state(app, "admin@example.com") == (True, ["admin"])
+
+
 def test_cli_account_commands(app, users, second_admin):
     runner = app.test_cli_runner()
     for args, expected in (
