@@ -8,9 +8,14 @@ way. Exporting needs the view's read permission (checked in ``_handle_view`` and
 the bulk framework), changes nothing, and leaves an ``export`` audit entry.
 
 A filter that cannot be applied is a 400 (``ListQueryMixin``), never "every row".
+The export is a GET, so that the list's link, bookmarks and scripts keep working; a
+GET that another site started (Fetch Metadata ``Sec-Fetch-Site``, or else the
+Referer) is refused before anything is audited or streamed: see ``started_elsewhere``.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Response, abort, request
 from flask_admin import expose
@@ -28,6 +33,30 @@ from backoffice.web.errors import error_response
 
 #: List query-string arguments that do not change which rows are exported.
 _NOT_SCOPE = frozenset({"page", "page_size", "bom"})
+#: ``Sec-Fetch-Site`` values of a request our own pages (or the user, typing or
+#: following a bookmark) started. ``same-site`` is refused too: another subdomain of
+#: ours may be a less trusted application than the back office.
+_OWN_NAVIGATION = frozenset({"same-origin", "none"})
+
+
+def started_elsewhere() -> bool:
+    """True when another site (or another subdomain) started this request.
+
+    Browsers since 2023 all send ``Sec-Fetch-Site``; without it (an older browser, or
+    curl) a Referer naming another host counts, and no Referer at all is allowed so
+    that scripts with a session cookie keep working.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site.strip().lower() not in _OWN_NAVIGATION
+    referer = request.headers.get("Referer")
+    if not referer:
+        return False
+    try:
+        host = urlsplit(referer).netloc
+    except ValueError:  # not a URL at all: not one of our pages either
+        return True
+    return host.lower() != request.host.lower()
 
 
 class ExportMixin:
@@ -68,6 +97,12 @@ class ExportMixin:
         """Every row matching the list's search and filters, in the list's order."""
         if export_type != "csv":
             abort(404)
+        if started_elsewhere():
+            return error_response(
+                403,
+                "This export was opened from another site, so it was not run. "
+                "Open the list here and use its Export link.",
+            )
         try:
             filters = self.request_filters()
         except FilterError as exc:
