@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from backoffice.admin.export import export_view
+from backoffice.admin.listing import FilterError
 from backoffice.extensions import db
 from backoffice.models import utcnow
 from backoffice.services import audit
@@ -29,7 +30,7 @@ def _filter_pairs(view, raw: tuple[str, ...]) -> list[tuple[str, str]]:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ExportError(f"Write filters as NAME=VALUE, not “{item}”.")
-        known = view._filter_args or {}
+        known = view.filter_names()
         if name not in known and f"{name}_equals" in known:
             name = f"{name}_equals"
         pairs.append((name, value))
@@ -74,7 +75,7 @@ def export(model, filters, search, out, bom):
         view = export_view(current_app.extensions["backoffice_admin"], model)
         pairs = _filter_pairs(view, filters)
         rows, count = view.export_query(search, view.parse_filters(pairs))
-    except ExportError as exc:
+    except (ExportError, FilterError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
     spec = view.export_spec()

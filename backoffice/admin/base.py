@@ -14,7 +14,7 @@ from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
 from backoffice.admin.formatting import PresentationMixin
-from backoffice.admin.listing import CountedListMixin
+from backoffice.admin.listing import CountedListMixin, ListQueryMixin
 from backoffice.permissions import can
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class SecuredModelView(
     ExportMixin,
     CountedListMixin,
     BulkActionsMixin,
+    ListQueryMixin,
     ModelView,
 ):
     """A ModelView whose create/edit/delete/export rights follow the user's permissions.
@@ -102,7 +103,8 @@ class SecuredModelView(
     Every change through it is audited (AuditedMixin); its list exports as streamed
     CSV (ExportMixin) for whoever may read it. Times and names read the same in
     every view (PresentationMixin). List pages cost a fixed number of queries and
-    estimate big unfiltered counts (CountedListMixin).
+    estimate big unfiltered counts (CountedListMixin). The list, its export and its bulk
+    actions read the request's filters one way, strictly (ListQueryMixin).
     """
 
     write_permission: str | None = None

@@ -9,6 +9,10 @@ all POSTs under the app-wide CSRF protection, in one transaction, with a summary
 
 An action with ``confirm=False`` changes nothing and answers at once (an export):
 it skips the confirmation page and returns a Response.
+
+"All matching" reads the list's filters strictly (``ListQueryMixin``): a filter that
+cannot be applied refuses the action with a 400 rather than widening it to every row.
+Ticked row ids must be plain ids, checked against the view's own query.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from dataclasses import dataclass, field
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select
 
+from backoffice.admin.bulk_scope import BulkScope, refuse, resolve_scope
 from backoffice.extensions import db
 from backoffice.permissions import can
 from backoffice.services import audit
-from backoffice.services.counts import count_rows
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +71,8 @@ class BulkAction:
     parameter form data; it changes rows without committing and returns a BulkResult.
 
     With ``confirm=False`` the action must change nothing: it runs straight from the
-    list, gets ``params = {"count": n, "scope_text": "..."}``, returns a Response
-    (a download) and writes its own audit entry.
+    list, gets ``params = {"count": n, "scope_text": "...", "scope_audit": {...}}``,
+    returns a Response (a download) and writes its own audit entry.
     """
 
     name: str
@@ -82,7 +86,10 @@ class BulkAction:
 
 
 class BulkActionsMixin:
-    """Adds bulk actions to a ModelView; list them in ``bulk_actions``."""
+    """Adds bulk actions to a ModelView; list them in ``bulk_actions``.
+
+    Needs ``ListQueryMixin`` (filters and search of the request) further along the MRO.
+    """
 
     bulk_actions: tuple[BulkAction, ...] = ()
     #: Most rows that may be ticked by hand in one go (the page size caps it anyway).
@@ -100,6 +107,8 @@ class BulkActionsMixin:
         """Give list templates the allowed actions."""
         kwargs.setdefault("bulk_actions", self.allowed_bulk_actions())
         kwargs.setdefault("model_noun", self.model_noun())
+        # The bulk bar offers "all matching" only when every filter of the page applies.
+        kwargs.setdefault("filter_errors", self.filter_errors())
         return super().render(template, **kwargs)
 
     def model_noun(self, count: int = 2) -> str:
@@ -108,57 +117,11 @@ class BulkActionsMixin:
         singular = name[:-1] if name.endswith("s") else name
         return singular if count == 1 else singular + "s"
 
-    def _pk(self):
-        return inspect(self.model).primary_key[0]
-
-    def matching_query(self):
-        """The list query with the request's search and filters, before sort and paging."""
-        view_args = self._get_list_extra_args()
-        return self.filtered_query(view_args.search, view_args.filters)[0]
-
-    def filtered_query(self, search: str | None, filters: list | None) -> tuple:
-        """``(query, joins)``: the list query with this search and these filters.
-
-        ``filters`` are Flask-Admin's ``(index, name, value)`` tuples; ``joins`` lets a
-        caller sort on a joined column without joining it twice.
-        """
-        query = self.get_query()
-        joins: dict = {}
-        if search and self._search_supported:
-            query, _, joins, _ = self._apply_search(query, None, joins, {}, search)
-        if filters and self._filters:
-            query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
-        return query, joins
-
-    def _bulk_scope(self) -> tuple[Select, int, str]:
-        """The rows the request targets: (SELECT of keys, count, human description)."""
-        pk = self._pk()
-        visible = self.get_query().with_entities(pk)
-        if request.form.get("scope") == "all":
-            keys = self.matching_query().with_entities(pk)
-            ids = select(pk).where(pk.in_(keys.scalar_subquery()))
-            # Exact, whatever the list showed, and counted straight off the matching
-            # query (indexes, no rows loaded, no IN over a million keys).
-            count = count_rows(keys.statement)
-            return ids, count, f"all {count:,} matching {self.model_noun(count)}"
-        raw = request.form.getlist("rowid")
-        try:
-            wanted = sorted({int(v) for v in raw})
-        except ValueError:
-            abort(400, description="Row ids must be numbers.")
-        if not wanted:
-            return select(pk).where(pk.in_([])), 0, "no rows"
-        if len(wanted) > self.bulk_max_selected:
-            abort(400, description=f"Select at most {self.bulk_max_selected} rows.")
-        ids = select(pk).where(pk.in_(wanted), pk.in_(visible.scalar_subquery()))
-        count = db.session.scalar(select(func.count()).select_from(ids.subquery()))
-        return ids, count, f"{count:,} selected {self.model_noun(count)}"
-
     def _bulk_action(self) -> BulkAction:
         name = request.form.get("action", "")
         action = next((a for a in self.get_bulk_actions() if a.name == name), None)
         if action is None:
-            abort(400, description="Unknown action.")
+            refuse("Unknown action.")
         if not can(current_user, action.permission):
             abort(403)
         return action
@@ -170,14 +133,19 @@ class BulkActionsMixin:
     def bulk_confirm(self):
         """Show what the action will touch and ask for confirmation (and parameters)."""
         action = self._bulk_action()
-        ids, count, scope_text = self._bulk_scope()
-        if count == 0:
+        scope = resolve_scope(self)
+        if scope.count == 0:
             flash("Select at least one row, or choose “all matching”.", "warning")
             return redirect(self._list_url())
         if not action.confirm:
-            return action.run(ids, {"count": count, "scope_text": scope_text})
+            return self._run_at_once(action, scope)
         form = action.form(formdata=None) if action.form else None
-        return self._render_confirm(action, count, scope_text, form)
+        return self._render_confirm(action, scope.count, scope.text, form)
+
+    @staticmethod
+    def _run_at_once(action: BulkAction, scope: BulkScope) -> Response:
+        params = {"count": scope.count, "scope_text": scope.text, "scope_audit": scope.audit}
+        return action.run(scope.ids, params)
 
     def _render_confirm(self, action, count, scope_text, form, status=200):
         return (
@@ -195,18 +163,19 @@ class BulkActionsMixin:
             status,
         )
 
-    def _bulk_audit_changes(self, params: dict, result: BulkResult) -> dict:
-        """What a bulk action did, for its audit entry: which rows, what was set, counts."""
-        scope = request.form.get("scope", "selected")
+    @staticmethod
+    def _bulk_audit_changes(scope: BulkScope, params: dict, result: BulkResult) -> dict:
+        """What a bulk action did, for its audit entry: which rows, what was set, counts.
+
+        Rows are named by the filters and search actually applied, or by the ticked ids
+        (at most ``bulk_max_selected``), never by the raw query string.
+        """
         changes = {
-            "scope": scope,
-            "filters": {k: v for k, v in request.args.items() if k != "page"},
+            **scope.audit,
             "params": {k: str(v) for k, v in params.items()},
             "changed": result.changed,
             "skipped": dict(result.skipped),
         }
-        if scope != "all":  # ticked rows: at most bulk_max_selected ids
-            changes["ids"] = sorted({int(v) for v in request.form.getlist("rowid")})
         if result.fields:
             changes["set"] = {k: str(v) for k, v in result.fields.items()}
         return changes
@@ -215,17 +184,17 @@ class BulkActionsMixin:
     def bulk_apply(self):
         """Run the confirmed action in one transaction and report what happened."""
         action = self._bulk_action()
-        ids, count, scope_text = self._bulk_scope()
+        scope = resolve_scope(self)
         if not action.confirm:
-            return action.run(ids, {"count": count, "scope_text": scope_text})
+            return self._run_at_once(action, scope)
         params: dict = {}
         if action.form:
             form = action.form()
             if not form.validate():
-                return self._render_confirm(action, count, scope_text, form, status=400)
+                return self._render_confirm(action, scope.count, scope.text, form, status=400)
             params = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
         try:
-            result = action.run(ids, params)
+            result = action.run(scope.ids, params)
         except BulkActionError as exc:
             db.session.rollback()
             flash(f"{action.label}: {exc} Nothing was changed.", "error")
@@ -238,8 +207,8 @@ class BulkActionsMixin:
         audit.record(
             f"bulk:{action.name}",
             model=self.model.__name__,
-            summary=f"{action.label} on {scope_text}: {result.message()}",
-            changes=self._bulk_audit_changes(params, result),
+            summary=f"{action.label} on {scope.text}: {result.message()}",
+            changes=self._bulk_audit_changes(scope, params, result),
         )
         db.session.commit()
         flash(f"{action.label}: {result.message()}.", "success" if result.changed else "warning")

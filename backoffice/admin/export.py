@@ -6,17 +6,23 @@ Export button keeps working; ``&bom=1`` adds a byte-order mark for Excel. The
 "Export selected as CSV" bulk action streams ticked rows (or all matches) the same
 way. Exporting needs the view's read permission (checked in ``_handle_view`` and by
 the bulk framework), changes nothing, and leaves an ``export`` audit entry.
+
+A filter that cannot be applied is a 400 (``ListQueryMixin``), never "every row".
+The export is a GET, so that the list's link, bookmarks and scripts keep working; a
+GET that another site started (Fetch Metadata ``Sec-Fetch-Site``, or else the
+Referer) is refused before anything is audited or streamed: see ``started_elsewhere``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from flask import Response, abort, request
 from flask_admin import expose
 from sqlalchemy import Select, inspect
 
 from backoffice.admin.bulk import BulkAction
+from backoffice.admin.listing import FilterError
 from backoffice.extensions import db
 from backoffice.models import utcnow
 from backoffice.services import audit
@@ -27,6 +33,30 @@ from backoffice.web.errors import error_response
 
 #: List query-string arguments that do not change which rows are exported.
 _NOT_SCOPE = frozenset({"page", "page_size", "bom"})
+#: ``Sec-Fetch-Site`` values of a request our own pages (or the user, typing or
+#: following a bookmark) started. ``same-site`` is refused too: another subdomain of
+#: ours may be a less trusted application than the back office.
+_OWN_NAVIGATION = frozenset({"same-origin", "none"})
+
+
+def started_elsewhere() -> bool:
+    """True when another site (or another subdomain) started this request.
+
+    Browsers since 2023 all send ``Sec-Fetch-Site``; without it (an older browser, or
+    curl) a Referer naming another host counts, and no Referer at all is allowed so
+    that scripts with a session cookie keep working.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site.strip().lower() not in _OWN_NAVIGATION
+    referer = request.headers.get("Referer")
+    if not referer:
+        return False
+    try:
+        host = urlsplit(referer).netloc
+    except ValueError:  # not a URL at all: not one of our pages either
+        return True
+    return host.lower() != request.host.lower()
 
 
 class ExportMixin:
@@ -44,37 +74,6 @@ class ExportMixin:
         if bom:
             args["bom"] = "1"
         return self.get_url(".export", export_type="csv", **args)
-
-    def parse_filters(self, pairs: Iterable[tuple[str, str]]) -> list[tuple]:
-        """``("status_equals", "paid")`` pairs as Flask-Admin filter tuples.
-
-        Unlike the list (which flashes and ignores a bad filter), an export refuses
-        it: silently exporting every row instead would be the worse surprise.
-        """
-        known = self._filter_args or {}
-        filters = []
-        for name, value in pairs:
-            if name not in known:
-                choices = ", ".join(sorted(known)) or "none"
-                raise ExportError(f"Unknown filter “{name}”. Filters here: {choices}.")
-            index, flt = known[name]
-            try:
-                valid = flt.validate(value) and flt.clean(value) is not None
-            except (TypeError, ValueError):
-                valid = False
-            if not valid:
-                raise ExportError(f"“{value}” is not a valid value for the filter “{name}”.")
-            filters.append((index, str(flt.name), value))
-        return filters
-
-    def _request_filters(self) -> list[tuple]:
-        args = []
-        for arg, value in request.args.items():
-            if arg.startswith("flt") and "_" in arg:
-                position, name = arg[3:].split("_", 1)
-                args.append((position, name, value))
-        args.sort(key=lambda a: a[0])
-        return self.parse_filters((name, value) for _, name, value in args)
 
     def _request_sort(self) -> tuple[str | None, bool]:
         column = self._get_column_by_idx(request.args.get("sort", None, type=int))
@@ -98,12 +97,18 @@ class ExportMixin:
         """Every row matching the list's search and filters, in the list's order."""
         if export_type != "csv":
             abort(404)
+        if started_elsewhere():
+            return error_response(
+                403,
+                "This export was opened from another site, so it was not run. "
+                "Open the list here and use its Export link.",
+            )
         try:
-            filters = self._request_filters()
-        except ExportError as exc:
+            filters = self.request_filters()
+        except FilterError as exc:
             return error_response(400, str(exc))
         rows, count = self.export_query(request.args.get("search"), filters, *self._request_sort())
-        return self.export_response(rows, count, "all matching")
+        return self.export_response(rows, count, "all matching", query=_list_query())
 
     def get_bulk_actions(self) -> tuple[BulkAction, ...]:
         """The view's own bulk actions plus the CSV export of the ticked rows."""
@@ -125,10 +130,14 @@ class ExportMixin:
         query = self.get_query().filter(pk.in_(ids.scalar_subquery()))
         rows = self.export_rows(query, {}, *self._request_sort())
         bom = request.form.get("action") == "export_csv_bom"
-        return self.export_response(rows, params["count"], params["scope_text"], bom=bom)
+        return self.export_response(
+            rows, params["count"], params["scope_text"], query=params["scope_audit"], bom=bom
+        )
 
-    def export_response(self, rows: Select, count: int, scope: str, *, bom: bool | None = None):
-        """Audit the export, then stream it as a download."""
+    def export_response(
+        self, rows: Select, count: int, scope: str, *, query: dict, bom: bool | None = None
+    ):
+        """Audit the export (``query`` says which rows), then stream it as a download."""
         spec = self.export_spec()
         if bom is None:
             bom = request.args.get("bom") == "1"
@@ -139,7 +148,7 @@ class ExportMixin:
             changes={
                 "rows": count,
                 "scope": scope,
-                "query": {k: v for k, v in request.args.items() if k not in _NOT_SCOPE},
+                "query": query,
                 "bom": bom,
             },
         )
@@ -152,6 +161,15 @@ class ExportMixin:
                 "Cache-Control": "no-store",
             },
         )
+
+
+def _list_query() -> dict:
+    """The list's filters (every one was applied), search and sort, for the audit entry."""
+    return {
+        k: v
+        for k, v in request.args.items()
+        if k in ("search", "sort", "desc") or (k.startswith("flt") and "_" in k)
+    }
 
 
 def export_view(admin, name: str) -> ExportMixin:

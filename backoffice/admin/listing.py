@@ -1,4 +1,11 @@
-"""List pages at a fixed cost: eager loading, and a count that never dominates.
+"""List queries: one strict reading of the filters, and pages at a fixed cost.
+
+Flask-Admin's list drops a filter it cannot apply (flashing a bad value, ignoring an
+unknown name) and lists every row instead. That is tolerable for a page someone is
+looking at, never for an export or a bulk action on "all matching" rows, which would
+silently widen to the whole table. ``ListQueryMixin`` is the one parser of the
+request's filters: the list shows (and flashes) what it refused, and the export and
+the bulk actions refuse the request (``FilterError``, a 400) instead.
 
 Flask-Admin's ``get_list`` runs ``SELECT count(*)`` over every matching row before the
 page. Here the count comes from ``services.counts.list_count``: exact when the list is
@@ -13,17 +20,115 @@ the database may then walk that column's index in order and stop after one page.
 
 from __future__ import annotations
 
-from flask import current_app
+from collections.abc import Iterable
+
+from flask import current_app, flash, request
 from sqlalchemy import desc, inspect
 from sqlalchemy.orm import RelationshipDirection
 
 from backoffice.services.counts import ListCount, list_count, settle_count
 
 
+class FilterError(ValueError):
+    """A list filter that cannot be applied: an unknown name, or a value its filter refuses."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+class ListQueryMixin:
+    """The list query of a request: its search and its filters, read one way everywhere."""
+
+    def filter_names(self) -> list[str]:
+        """This view's filter names, as in ``flt0_<name>=value`` (``status_equals``)."""
+        return sorted(self._filter_args or {})
+
+    def parse_filter(self, name: str, value: str) -> tuple:
+        """``("status_equals", "paid")`` as a Flask-Admin filter tuple, else FilterError.
+
+        The filter's own ``validate`` and ``clean`` decide: False, None or any exception
+        from them means the value cannot be applied.
+        """
+        known = self._filter_args or {}
+        if name not in known:
+            choices = ", ".join(self.filter_names()) or "none"
+            raise FilterError(name, f"Unknown filter “{_shown(name)}”. Filters here: {choices}.")
+        index, flt = known[name]
+        try:
+            valid = bool(flt.validate(value)) and flt.clean(value) is not None
+        except Exception:  # whatever a filter's parser raises, the value is unusable
+            valid = False
+        if not valid:
+            raise FilterError(
+                name, f"“{_shown(value)}” is not a valid value for the filter “{name}”."
+            )
+        return index, str(flt.name), value
+
+    def parse_filters(self, pairs: Iterable[tuple[str, str]]) -> list[tuple]:
+        """Every ``(name, value)`` pair as a filter tuple; FilterError on the first bad one."""
+        return [self.parse_filter(name, value) for name, value in pairs]
+
+    def request_filter_pairs(self) -> list[tuple[str, str]]:
+        """``(name, value)`` of each ``flt<n>_<name>`` query argument, in the list's order."""
+        found = []
+        for arg, value in request.args.items():
+            if arg.startswith("flt") and "_" in arg:
+                position, name = arg[3:].split("_", 1)
+                found.append((position, name, value))
+        found.sort(key=lambda a: a[0])  # as Flask-Admin orders them
+        return [(name, value) for _, name, value in found]
+
+    def request_filters(self) -> list[tuple]:
+        """The request's filters, all of them applicable, else FilterError."""
+        return self.parse_filters(self.request_filter_pairs())
+
+    def _read_request_filters(self) -> tuple[list[tuple], list[FilterError]]:
+        applied, refused = [], []
+        for name, value in self.request_filter_pairs():
+            try:
+                applied.append(self.parse_filter(name, value))
+            except FilterError as exc:
+                refused.append(exc)
+        return applied, refused
+
+    def filter_errors(self) -> list[str]:
+        """Why each of the request's filters that cannot be applied was refused."""
+        return [str(exc) for exc in self._read_request_filters()[1]]
+
+    def _get_list_filter_args(self):
+        """The list page's filters: each refused one is flashed and left out; the page shows."""
+        applied, refused = self._read_request_filters()
+        for exc in refused:
+            flash(str(exc), "error")
+        return applied
+
+    def filter_pairs(self, filters: list[tuple]) -> list[list[str]]:
+        """Parsed filters as ``[name, value]`` pairs again, for an audit entry."""
+        return [[self.get_filter_arg(idx, self._filters[idx]), value] for idx, _, value in filters]
+
+    def filtered_query(self, search: str | None, filters: list | None) -> tuple:
+        """``(query, joins)``: the list query with this search and these parsed filters.
+
+        ``joins`` lets a caller sort on a joined column without joining it twice.
+        """
+        query = self.get_query()
+        joins: dict = {}
+        if search and self._search_supported:
+            query, _, joins, _ = self._apply_search(query, None, joins, {}, search)
+        if filters and self._filters:
+            query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
+        return query, joins
+
+
 class CountedListMixin:
     """``get_list`` with ``list_loader_options`` and an estimate-or-exact ``ListCount``.
 
-    Needs ``filtered_query(search, filters)`` (BulkActionsMixin) and a Flask-Admin
+    Needs ``filtered_query(search, filters)`` (ListQueryMixin) and a Flask-Admin
     SQLAlchemy ModelView further along the MRO.
     """
 
