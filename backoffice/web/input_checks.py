@@ -7,6 +7,7 @@ UTF-8 into U+FFFD (or into a re-quoted ``%C3``) and the parsed values cannot tel
 
 from __future__ import annotations
 
+import codecs
 import json
 from urllib.parse import unquote_to_bytes
 
@@ -87,13 +88,16 @@ def urlencoded_problems(raw: bytes, *, line_breaks: bool) -> Problems:
     return problems
 
 
-def multipart_problems(raw: bytes, boundary: bytes) -> Problems:
+def multipart_problems(
+    raw: bytes, boundary: bytes, *, max_parts: int | None, max_field_size: int | None
+) -> Problems:
     """Field names, text values and upload file names of a multipart body (not file contents).
 
-    Parsed with Werkzeug's own decoder, so the parts are those the view will see. Values
-    must be UTF-8 whatever a part's Content-Type says: browsers send nothing else.
+    Parsed with Werkzeug's own decoder and limits (a body over them is a 413, as it would
+    be in the view), so the parts are those the view will see. Values must be UTF-8
+    whatever a part's Content-Type says: browsers send nothing else.
     """
-    decoder = MultipartDecoder(boundary)
+    decoder = MultipartDecoder(boundary, max_field_size, max_parts=max_parts)
     decoder.receive_data(raw)
     decoder.receive_data(None)
     problems: Problems = []
@@ -129,7 +133,7 @@ def json_problems(raw: bytes, *, object_only: bool) -> Problems:
     Every key and string must pass the text rules (field named by its path, such as
     ``items[2].name``); ``object_only`` also requires an object at the top level.
     """
-    text = _text(raw)
+    text = _text(raw.removeprefix(codecs.BOM_UTF8))  # RFC 8259 lets a parser ignore it
     if text is None:
         return [("body", NOT_UTF8)]
     try:

@@ -42,7 +42,12 @@ def _body_problems() -> Problems:
         boundary = request.mimetype_params.get("boundary", "")
         if not boundary or not boundary.isascii():
             return []  # Werkzeug reads no form from it: nothing reaches a view
-        return multipart_problems(request.get_data(cache=True), boundary.encode())
+        return multipart_problems(
+            request.get_data(cache=True),
+            boundary.encode(),
+            max_parts=request.max_form_parts,
+            max_field_size=request.max_form_memory_size,
+        )
     if request.is_json:
         raw = request.get_data(cache=True)
         if not raw:
@@ -84,6 +89,7 @@ def init_input_guard(app: Flask) -> None:
 
     CSRFProtect (bound in ``init_extensions``) reads the form in its own hook, which
     would parse it before the guard could see the raw bytes; first place avoids that.
-    Refused requests also skip the rate limiter's hook: they reach no credential check.
+    A refused request reaches no view, so it checks no credential and counts toward no
+    per-view rate limit.
     """
     app.before_request_funcs.setdefault(None, []).insert(0, guard_request)

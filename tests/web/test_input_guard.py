@@ -200,3 +200,15 @@ def test_multipart_text_area_keeps_line_breaks(app, customer_client, users):
     )
     assert response.status_code == 302
     assert profile_of(app, users["customer"])["bio"] == "one\r\ntwo\tthree"
+
+
+def test_unreadable_multipart_bodies_are_refused(customer_client):
+    token = csrf_token(customer_client, "/account/")
+    raw = [(b'name="csrf_token"', token.encode()), (b'name="full\xff"', b"Carl")]
+    response = customer_client.post("/account/profile", **multipart(raw))
+    assert_refused(response, "form", "is not a well-formed multipart body")
+
+
+def test_multipart_part_limit_still_answers_413(customer_client):
+    raw = [(b'name="f%d"' % i, b"x") for i in range(1001)]  # Werkzeug's max_form_parts: 1000
+    assert customer_client.post("/account/profile", **multipart(raw)).status_code == 413
