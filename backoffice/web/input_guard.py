@@ -58,7 +58,7 @@ def _body_problems() -> Problems:
 
 
 def request_problems() -> Problems:
-    """Every ``(field, reason)`` the guard refuses in the current request."""
+    """The ``(field, reason)`` problems of the first refused part: path, query, then body."""
     path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")
     return (
         path_problems(path)
