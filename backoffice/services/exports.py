@@ -39,6 +39,7 @@ from backoffice.services.sql_cells import (
     money_text,
     neutralised,
 )
+from backoffice.text import utf8
 
 BOM = "\ufeff".encode()
 DEFAULT_BATCH = 5000
@@ -147,7 +148,8 @@ def stream_csv(
 
     The header comes first, before the query runs. Rows are read on a connection of
     the generator's own, so the caller's session and request may end meanwhile.
-    ``progress(n)`` is called after each batch of ``n`` rows.
+    ``progress(n)`` is called after each batch of ``n`` rows. Text UTF-8 cannot write
+    (an unpaired surrogate kept in a JSON column) becomes U+FFFD, not a cut-off file.
     """
     engine = engine if engine is not None else db.engine
     format_row = spec.row_formatter()
@@ -156,14 +158,14 @@ def stream_csv(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(spec.labels)
-        yield (BOM if bom else b"") + buffer.getvalue().encode()
+        yield (BOM if bom else b"") + utf8(buffer.getvalue())
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt)
             for rows in result.partitions():
                 buffer.seek(0)
                 buffer.truncate()
                 writer.writerows(rows if format_row is None else map(format_row, rows))
-                yield buffer.getvalue().encode()
+                yield utf8(buffer.getvalue())
                 if progress is not None:
                     progress(len(rows))
 

@@ -9,8 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice.extensions import db
+from backoffice.web.encoding import init_encoding
 from backoffice.web.errors import init_errors
 from backoffice.web.headers import init_headers
+from backoffice.web.input_guard import init_input_guard
 from backoffice.web.layout import init_layout
 from backoffice.web.media import init_media
 
@@ -44,9 +46,11 @@ def healthz():
 
 
 def init_web(app: Flask) -> None:
-    """Register the public blueprint, media, error pages, security headers, layout context."""
+    """Register the public blueprint, media, error pages, input guard, headers, layout."""
     app.register_blueprint(bp)
     init_media(app)
     init_errors(app)
+    init_input_guard(app)
+    init_encoding(app)
     init_headers(app)
     init_layout(app)

@@ -74,11 +74,11 @@ ESCAPES = [
     "avatars/..%5c..%5csecret.txt",
     ".hidden/x.webp",
     "avatars/.tmp-abcd1234",
-    "avatars/%00.webp",
     "AVATARS/X.WEBP",
     "avatars//x.webp",
     "avatars/x.webp/",
     "avatars/\u2024\u2024/x.webp",
+    # "avatars/%00.webp" never gets this far: a 400 (tests/web/test_input_guard.py).
 ]
 
 
