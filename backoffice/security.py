@@ -24,7 +24,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import auth_events
-from backoffice.extensions import current_security, db
+from backoffice.extensions import db
 from backoffice.models import Role, User
 
 PASSWORD_MAX_LENGTH = 128
@@ -188,8 +188,3 @@ def init_security(app: Flask) -> None:
     security.init_app(app, datastore)
     security.render_json(auth_events.render_json)
     auth_events.init_auth_events(app)
-
-
-def user_datastore() -> SQLAlchemyUserDatastore:
-    """The datastore bound to the current app."""
-    return current_security().datastore
