@@ -38,12 +38,14 @@ chromium:
 	  fi; \
 	fi
 
-## install: the virtualenv with every pinned dependency
+## install: the virtualenv with every pinned dependency, runtime and development
+##          (production installs requirements.txt only: see the README)
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip check
 	touch $@
 
 ## lint: ruff, as CI runs it

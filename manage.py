@@ -9,7 +9,9 @@ def _app():
     return create_app()
 
 
-cli = FlaskGroup(create_app=_app, help="Manage the backoffice app.")
+# The settings come from the process environment only (config/env.example says how to
+# export a .env file): Flask would otherwise load .env whenever python-dotenv is installed.
+cli = FlaskGroup(create_app=_app, load_dotenv=False, help="Manage the backoffice app.")
 
 if __name__ == "__main__":
     cli()

@@ -15,10 +15,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from backoffice import clock
 from backoffice.admin.export import export_view
 from backoffice.admin.listing import FilterError
 from backoffice.extensions import db
-from backoffice.models import utcnow
 from backoffice.services import audit
 from backoffice.services.exports import ExportError, filename, stream_csv
 
@@ -79,7 +79,7 @@ def export(model, filters, search, out, bom):
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
     spec = view.export_spec()
-    out = out or filename(spec, utcnow())
+    out = out or filename(spec, clock.now())
     with click.progressbar(
         length=count, label=f"Exporting {count:,} rows", file=sys.stderr, show_pos=True
     ) as bar:

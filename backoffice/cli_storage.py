@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from backoffice.models import utcnow
+from backoffice import clock
 from backoffice.services.storage_tasks import copy_avatars, sweep
 from backoffice.storage import BACKENDS, StorageError, get_storage, storage_from_config
 from config.settings import ConfigError
@@ -83,7 +83,7 @@ def sweep_command(min_age: int, dry_run: bool) -> None:
     """Remove avatar files no profile refers to and temporary files of interrupted uploads."""
     try:
         report = sweep(
-            get_storage(), now=utcnow(), min_age=dt.timedelta(minutes=min_age), dry_run=dry_run
+            get_storage(), now=clock.now(), min_age=dt.timedelta(minutes=min_age), dry_run=dry_run
         )
     except StorageError as exc:
         _fail(f"FAILED: {exc}")

@@ -25,7 +25,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import auth_events, outgoing_mail
-from backoffice.extensions import current_security, db
+from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.outgoing_mail import OutgoingMail
 
@@ -209,8 +209,3 @@ def init_security(app: Flask) -> None:
     security.init_app(app, datastore)
     security.render_json(auth_events.render_json)
     auth_events.init_auth_events(app)
-
-
-def user_datastore() -> SQLAlchemyUserDatastore:
-    """The datastore bound to the current app."""
-    return current_security().datastore

@@ -1,7 +1,11 @@
 """Settings: a Base class plus Development, Testing and Production variants.
 
-Values come from the environment (see ``config/env.example``). Production refuses
-to start without its secrets; development and testing generate throwaway ones.
+Values come from the environment (see ``config/env.example``), read here and nowhere
+else: ``env_bool`` / ``env_int`` / ``env_float`` for the environment, and ``as_bool`` /
+``as_number`` for a value that may also come typed from a mapping passed to
+``create_app`` (the storage settings). Junk is a ``ConfigError`` naming the variable.
+Production refuses to start without its secrets; development and testing generate
+throwaway ones.
 """
 
 from __future__ import annotations
@@ -9,8 +13,11 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
+N = TypeVar("N", int, float)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,18 +25,48 @@ class ConfigError(RuntimeError):
     """Raised when the configuration cannot run the app safely."""
 
 
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
-    value = os.environ.get(name)
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def as_bool(name: str, value: Any, default: bool) -> bool:
+    """A boolean setting given as a bool or a string ("1", "true", "yes", "on" or the opposites).
+
+    Unset or empty is ``default``; anything else is a ``ConfigError`` naming the setting.
+    """
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def as_number(name: str, value: Any, default: N, kind: Callable[[Any], N]) -> N:
+    """An int or float setting given as a number or a string; junk is a ``ConfigError``."""
+    if value is None or value == "":
+        return default
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}={value!r} is not a number") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable (see ``as_bool``)."""
+    return as_bool(name, os.environ.get(name), default)
 
 
 def env_int(name: str, default: int) -> int:
     """Read an integer environment variable."""
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    return as_number(name, os.environ.get(name), default, int)
+
+
+def env_float(name: str, default: float) -> float:
+    """Read a decimal number from the environment (``"2.5"``, ``"10"``)."""
+    return as_number(name, os.environ.get(name), default, float)
 
 
 def default_sqlite_url() -> str:
@@ -183,18 +220,18 @@ class Base:
         self._read_storage_settings()
 
     def _read_storage_settings(self) -> None:
-        """Where uploaded files go. Kept as given: backoffice.storage parses and checks them."""
+        """Where uploaded files go; backoffice.storage checks the backend and the server."""
         self.STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(ROOT / "uploads")
         self.FTP_HOST = os.environ.get("FTP_HOST", "")
-        self.FTP_PORT = os.environ.get("FTP_PORT", "21")
+        self.FTP_PORT = env_int("FTP_PORT", 21)
         self.FTP_USER = os.environ.get("FTP_USER", "anonymous")
         self.FTP_PASSWORD = os.environ.get("FTP_PASSWORD", "")
         self.FTP_DIR = os.environ.get("FTP_DIR", "")
-        self.FTP_TLS = os.environ.get("FTP_TLS", "false")
+        self.FTP_TLS = env_bool("FTP_TLS", False)
         self.FTP_TLS_CAFILE = os.environ.get("FTP_TLS_CAFILE", "")
-        self.FTP_TIMEOUT = os.environ.get("FTP_TIMEOUT", "10")
-        self.FTP_PASSIVE = os.environ.get("FTP_PASSIVE", "true")
+        self.FTP_TIMEOUT = env_float("FTP_TIMEOUT", 10.0)
+        self.FTP_PASSIVE = env_bool("FTP_PASSIVE", True)
 
     def as_dict(self) -> dict:
         """Every upper-case setting as a plain mapping for ``app.config``."""

@@ -72,7 +72,8 @@ def test_env_example_documents_every_variable_the_settings_read():
     )
     read = set(
         re.findall(
-            r'env(?:_int|_bool)?\(\s*"([A-Z0-9_]+)"', (root / "config/settings.py").read_text()
+            r'env(?:_int|_bool|_float)?\(\s*"([A-Z0-9_]+)"',
+            (root / "config/settings.py").read_text(),
         )
     )
     read |= set(
@@ -115,6 +116,12 @@ def test_storage_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert storage.describe() == "ftp://media@files.internal:2121//srv/avatars (active)"
     assert storage.timeout == 4.0
     assert app.config["AVATAR_MAX_PIXELS"] == 1_000_000
+    # Parsed once, by config.settings: app.config holds numbers and booleans.
+    assert (app.config["FTP_PORT"], app.config["FTP_TLS"], app.config["FTP_PASSIVE"]) == (
+        2121,
+        False,
+        False,
+    )
     monkeypatch.setenv("STORAGE_BACKEND", "local")
     monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "media"))
     assert create_app(env="development").extensions["storage"].root == tmp_path / "media"
@@ -135,3 +142,27 @@ def test_tests_never_write_to_the_checkout_or_an_inherited_store(monkeypatch, ap
     storage = app.extensions["storage"]  # the fixture's app: a directory of the test's own
     assert isinstance(storage, LocalStorage)
     assert "pytest" in str(storage.root)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kind"),
+    [
+        ("MAIL_USE_TLS", "maybe", "a boolean"),
+        ("FTP_PASSIVE", "sometimes", "a boolean"),
+        ("LOCKOUT_THRESHOLD", "five", "a number"),
+        ("FTP_PORT", "twenty-one", "a number"),
+        ("FTP_TIMEOUT", "soon", "a number"),
+    ],
+)
+def test_a_malformed_variable_stops_the_app_naming_it(monkeypatch, name, value, kind):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name}='{value}' is not {kind}"):
+        create_app(env="development")
+
+
+def test_empty_variables_mean_the_default(monkeypatch):
+    for name in ("MAIL_USE_TLS", "FTP_PASSIVE", "LOCKOUT_THRESHOLD", "FTP_TIMEOUT"):
+        monkeypatch.setenv(name, "")
+    settings = config_for_env("development")
+    assert (settings.MAIL_USE_TLS, settings.FTP_PASSIVE) == (False, True)
+    assert (settings.LOCKOUT_THRESHOLD, settings.FTP_TIMEOUT) == (5, 10.0)

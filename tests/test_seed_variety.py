@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select, text
 
 from backoffice.extensions import db
-from backoffice.models import Order, OrderItem, Product, User
+from backoffice.models import Book, Order, OrderItem, Product, User
 
 
 def test_seed_demo_data_is_varied_and_analysed(app):
@@ -43,3 +43,15 @@ def test_seed_demo_data_is_varied_and_analysed(app):
         else:
             stat = db.session.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'orders'"))
             assert stat.split()[0] == "600"
+
+
+def test_seed_demo_spreads_data_over_the_two_years_before_the_app_clock(app, clock):
+    args = ["seed-demo", "--users", "20", "--products", "5", "--books", "5", "--orders", "40"]
+    assert app.test_cli_runner().invoke(args=args).exit_code == 0
+    two_years_before = clock.now - dt.timedelta(days=731)
+    with app.app_context():
+        for model in (User, Product, Book, Order):
+            first, last = db.session.execute(
+                select(func.min(model.created_at), func.max(model.created_at))
+            ).one()
+            assert two_years_before <= first <= last <= clock.now, model.__name__

@@ -223,6 +223,17 @@ def test_sweep_command(app, tmp_path):
     assert files(root) == kept
 
 
+def test_sweep_measures_age_by_the_app_clock(app, tmp_path, clock):
+    root = tmp_path / "uploads"
+    kept = with_avatars(app, 1)
+    (root / "avatars" / "0123456789abcdef0123456789abcdef.webp").write_bytes(b"orphan")
+    clock.now = dt.datetime.now(dt.UTC)
+    assert "0 unreferenced and 0 temporary files removed" in run(app, "sweep").output
+    clock.advance(minutes=61)  # past the default --min-age of 60 minutes
+    assert "1 unreferenced and 0 temporary files removed" in run(app, "sweep").output
+    assert files(root) == kept
+
+
 @pytest.mark.config(STORAGE_BACKEND="ftp")
 def test_sweep_on_ftp(app, ftp):
     kept = with_avatars(app, 1)

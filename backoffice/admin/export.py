@@ -21,10 +21,10 @@ from flask import Response, abort, request
 from flask_admin import expose
 from sqlalchemy import Select, inspect
 
+from backoffice import clock
 from backoffice.admin.bulk import BulkAction
 from backoffice.admin.listing import FilterError
 from backoffice.extensions import db
-from backoffice.models import utcnow
 from backoffice.services import audit
 from backoffice.services.counts import count_rows
 from backoffice.services.export_specs import spec_for
@@ -157,7 +157,7 @@ class ExportMixin:
             stream_csv(rows, spec, bom=bom),
             mimetype="text/csv",
             headers={
-                "Content-Disposition": f'attachment; filename="{filename(spec, utcnow())}"',
+                "Content-Disposition": f'attachment; filename="{filename(spec, clock.now())}"',
                 "Cache-Control": "no-store",
             },
         )

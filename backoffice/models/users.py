@@ -104,11 +104,6 @@ class User(db.Model, UserMixin, TimestampMixin):
     def full_name(self, value: str | None) -> None:
         ensure_profile(self).full_name = value
 
-    @property
-    def is_erased(self) -> bool:
-        """True once the account has been erased."""
-        return self.erased_at is not None
-
     def lock_active(self, now: dt.datetime | None = None) -> bool:
         """True while ``locked_until`` lies in the future (app clock unless ``now`` is given)."""
         return self.locked_until is not None and self.locked_until > (now or clock.now())

@@ -15,6 +15,7 @@ from decimal import Decimal
 from flask_security import hash_password
 from sqlalchemy import func, select
 
+from backoffice import clock
 from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User, UserProfile
 from backoffice.models.catalog import name_key
@@ -53,7 +54,7 @@ def seed_users(rng: random.Random, count: int, progress: Progress, batch: int = 
     """Customers with profiles; all share one bcrypt hash, computed once."""
     password = hash_password(DEMO_PASSWORD)
     first_id = _next_id(User)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for chunk in _batches(count, batch):
         users, profiles = [], []
         for n in chunk:
@@ -101,7 +102,7 @@ def seed_users(rng: random.Random, count: int, progress: Progress, batch: int = 
 def seed_products(rng: random.Random, count: int, progress: Progress) -> None:
     """Products across a handful of categories, a few low or out of stock."""
     start = _next_id(Product)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     rows = [
         {
             "id": start + n,
@@ -126,7 +127,7 @@ def seed_products(rng: random.Random, count: int, progress: Progress) -> None:
 def seed_books(rng: random.Random, count: int, progress: Progress) -> None:
     """Books with valid, unique ISBN-13s."""
     start = _next_id(Book)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     rows = []
     for n in range(count):
         core = f"978{(start + n) % 10**9:09d}"
@@ -158,7 +159,7 @@ def seed_orders(rng: random.Random, count: int, progress: Progress, batch: int =
         raise ValueError("Orders need users and products first.")
     first_id = _next_id(Order)
     item_id = _next_id(OrderItem)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for chunk in _batches(count, batch):
         orders, items = [], []
         for n in chunk:

@@ -3,7 +3,8 @@
 Everything here imports without a Flask app except ``init_storage`` and ``get_storage``.
 Keys: ``STORAGE_BACKEND`` (local|ftp), ``UPLOAD_DIR``; ``FTP_HOST``, ``FTP_PORT``,
 ``FTP_USER``, ``FTP_PASSWORD``, ``FTP_DIR``, ``FTP_TLS``, ``FTP_TLS_CAFILE``,
-``FTP_TIMEOUT``, ``FTP_PASSIVE``.
+``FTP_TIMEOUT``, ``FTP_PASSIVE``, as numbers and booleans or as environment-style strings
+(parsed by ``config.settings``, the one parser of settings).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from config.settings import ConfigError
+from config.settings import ConfigError, as_bool, as_number
 
 from .base import (
     InvalidKey,
@@ -47,36 +48,12 @@ __all__ = [
 
 DEFAULT_UPLOAD_DIR = Path(__file__).resolve().parents[2] / "uploads"
 BACKENDS = ("local", "ftp")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _flag(config: Mapping[str, Any], name: str, default: bool) -> bool:
-    """A boolean setting given as a bool or as an environment-style string."""
-    value = config.get(name, default)
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
-
-
-def _number(config: Mapping[str, Any], name: str, default: float, kind: type) -> Any:
-    """An int or float setting, refusing junk with a message naming the setting."""
-    value = config.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}={value!r} is not a number") from None
 
 
 def _ftp_from_config(config: Mapping[str, Any]) -> FTPStorage:
     if not config.get("FTP_HOST"):
         raise ConfigError("STORAGE_BACKEND=ftp needs FTP_HOST")
-    tls = _flag(config, "FTP_TLS", False)
+    tls = as_bool("FTP_TLS", config.get("FTP_TLS"), False)
     context = None
     if tls and config.get("FTP_TLS_CAFILE"):
         # A private CA for an internal server: still verified, never "trust anything".
@@ -87,13 +64,13 @@ def _ftp_from_config(config: Mapping[str, Any]) -> FTPStorage:
     try:
         return FTPStorage(
             host=str(config["FTP_HOST"]),
-            port=_number(config, "FTP_PORT", 21, int),
+            port=as_number("FTP_PORT", config.get("FTP_PORT"), 21, int),
             user=str(config.get("FTP_USER") or "anonymous"),
             password=str(config.get("FTP_PASSWORD") or ""),
             directory=str(config.get("FTP_DIR") or ""),
             tls=tls,
-            timeout=_number(config, "FTP_TIMEOUT", 10.0, float),
-            passive=_flag(config, "FTP_PASSIVE", True),
+            timeout=as_number("FTP_TIMEOUT", config.get("FTP_TIMEOUT"), 10.0, float),
+            passive=as_bool("FTP_PASSIVE", config.get("FTP_PASSIVE"), True),
             ssl_context=context,
         )
     except ValueError as exc:

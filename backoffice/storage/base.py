@@ -14,7 +14,6 @@ import re
 import secrets
 from collections.abc import Iterator
 
-MEDIA_URL_PREFIX = "/media/"
 MAX_KEY_LENGTH = 255  # the width of the database columns that hold keys
 
 # A segment starts with a letter or digit: no ".", ".." or hidden names, no leading "-"
@@ -131,10 +130,6 @@ class Storage(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.describe()}>"
-
-    def url(self, key: str) -> str:
-        """The app-relative URL that serves ``key`` (``/media/<key>``)."""
-        return MEDIA_URL_PREFIX + validate_key(key)
 
     def check(self) -> str:
         """Write, read back and delete a probe object; describe the backend or raise."""

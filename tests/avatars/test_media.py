@@ -7,6 +7,7 @@ import pytest
 from backoffice.extensions import db
 from backoffice.models import User
 from backoffice.services.avatars import thumbnail_key
+from backoffice.web.media import avatar_url
 from tests.avatars.conftest import give_avatar
 
 local_only = pytest.mark.parametrize("store", ["local"], indirect=True)
@@ -16,8 +17,11 @@ def test_serves_image_and_thumbnail_with_cache_and_sniffing_headers(
     app, customer_client, users, store
 ):
     key = give_avatar(app, users["staff"])  # any signed-in user may see any avatar
-    for name in (key, thumbnail_key(key)):
-        response = customer_client.get(f"/media/{name}")
+    with app.test_request_context():  # the URLs the pages link to
+        urls = {key: avatar_url(key), thumbnail_key(key): avatar_url(key, thumbnail=True)}
+    assert urls == {name: f"/media/{name}" for name in urls}
+    for name, url in urls.items():
+        response = customer_client.get(url)
         assert response.status_code == 200
         assert response.data == store.read(name)
         assert response.headers["Content-Type"] == "image/webp"

@@ -78,12 +78,6 @@ def test_open_missing_is_key_not_found(backend):
     assert issubclass(KeyNotFound, StorageError)
 
 
-def test_url_is_app_relative(backend):
-    assert backend.storage.url(KEY) == f"/media/{KEY}"
-    with pytest.raises(InvalidKey):
-        backend.storage.url("../etc/passwd")
-
-
 def test_iter_keys_lists_keys_sorted_and_skips_foreign_files(backend):
     keys = ["b/2.png", "a/1.webp", "a/sub/3.jpg", "top.txt"]
     for key in keys:
