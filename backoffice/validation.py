@@ -74,6 +74,8 @@ def money(form, field) -> None:
         return
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
+    if not value.is_finite():  # NaN would raise in the comparisons below, Infinity slip by
+        raise ValidationError("Enter an amount such as 19.99.")
     if value <= 0:
         raise ValidationError("Must be greater than 0.")
     if value.as_tuple().exponent < -2:

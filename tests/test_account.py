@@ -165,6 +165,19 @@ def test_an_order_of_someone_else_is_a_404(customer_client, orders):
     assert customer_client.get("/account/orders/999999").status_code == 404
 
 
+def test_an_order_id_the_column_cannot_hold_is_a_404(customer_client, orders):
+    for raw in (str(2**31), str(2**63), "9" * 30, "0", "-1", "abc", "1.0"):
+        assert customer_client.get(f"/account/orders/{raw}").status_code == 404, raw
+
+
+@pytest.mark.config(ACCOUNT_ORDERS_PER_PAGE=2)
+def test_a_page_that_cannot_be_a_page_shows_the_first(customer_client, orders):
+    for raw in ("-1", "0", "abc", "9" * 30, str(2**63), str(2**62 + 1)):
+        response = customer_client.get("/account/orders", query_string={"page": raw})
+        assert response.status_code == 200, raw
+        assert "Page 1 of 2" in response.get_data(as_text=True), raw
+
+
 # -- deleting one's own account ---------------------------------------------------------------
 
 

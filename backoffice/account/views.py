@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from backoffice.account.forms import DeleteAccountForm, ProfileForm
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, ensure_profile
+from backoffice.ranges import int_range, page_number
 from backoffice.services import audit
 from backoffice.services.accounts import AccountError
 from backoffice.services.erasure import erase_user
@@ -68,18 +69,20 @@ def _own_orders():
 @bp.get("/orders")
 @auth_required()
 def orders():
-    """Own orders with their items and totals, paginated."""
+    """Own orders with their items and totals, paginated (a page that cannot be one: page 1)."""
+    per_page = current_app.config["ACCOUNT_ORDERS_PER_PAGE"]
     page = db.paginate(
         _own_orders(),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["ACCOUNT_ORDERS_PER_PAGE"],
+        page=page_number(request.args.get("page"), first=1, page_size=per_page),
+        per_page=per_page,
         max_per_page=100,
         error_out=False,
     )
     return render_template("account/orders.html", page=page)
 
 
-@bp.get("/orders/<int:order_id>")
+# An id the column cannot hold matches no route: a 404 before any query (not an overflow).
+@bp.get(f"/orders/<int(min=1, max={int_range(Order.id)[1]}):order_id>")
 @auth_required()
 def order(order_id: int):
     """One own order; anybody else's is a 404."""

@@ -7,6 +7,7 @@ import logging
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from backoffice.admin.audited import AuditedMixin
@@ -15,7 +16,9 @@ from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
 from backoffice.admin.formatting import PresentationMixin
 from backoffice.admin.listing import CountedListMixin, ListQueryMixin
+from backoffice.extensions import db
 from backoffice.permissions import can
+from backoffice.ranges import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,8 @@ class SecuredModelView(
     # deletions go through the row delete or our bulk actions instead.
     action_disallowed_list = ["delete"]
     list_template = "admin/model/bulk_list.html"
+    #: Loader options for the one row of the details, edit and delete pages.
+    detail_loader_options: tuple = ()
 
     @property
     def can_create(self) -> bool:
@@ -164,6 +169,18 @@ class SecuredModelView(
         if right and not getattr(self, right):
             abort(403)
         return None
+
+    def get_one(self, id):
+        """The row an exact id names (details, edit, delete, inline edit); any other id is a 404.
+
+        Flask-Admin hands the raw request value to ``session.get`` after its own
+        decoding: "0.001" became "0001" (row 1), " 5 " became row 5, and "abc" or
+        2**31 failed in PostgreSQL with a 500.
+        """
+        key = parse_id(id, inspect(self.model).primary_key[0])
+        if key is None:
+            abort(404)
+        return db.session.get(self.model, key, options=list(self.detail_loader_options))
 
     def handle_view_exception(self, exc: Exception) -> bool:
         """Turn database errors into a readable flash message; never show SQL or values."""

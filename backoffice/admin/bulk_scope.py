@@ -9,7 +9,6 @@ view's own query has them; the list's filters play no part there.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -18,13 +17,9 @@ from sqlalchemy import Select, func, inspect, select
 
 from backoffice.admin.listing import FilterError
 from backoffice.extensions import db
+from backoffice.ranges import int_range, parse_id
 from backoffice.services.counts import count_rows
 from backoffice.web.errors import error_response
-
-#: Every primary key here is an ``integer`` (PostgreSQL int4); ids start at 1.
-MAX_ROW_ID = 2**31 - 1
-#: A row id exactly as the list writes it: ``7``, never `` 7 ``, ``07``, ``7.0`` or ``-7``.
-_ROW_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 @dataclass(frozen=True)
@@ -43,17 +38,21 @@ def refuse(message: str) -> NoReturn:
     abort(make_response(error_response(400, message)))
 
 
-def parse_row_ids(raw: list[str]) -> list[int]:
-    """Ticked row ids as sorted distinct ints; a 400 unless each is written exactly."""
+def parse_row_ids(raw: list[str], pk) -> list[int]:
+    """Ticked row ids as sorted distinct ints; a 400 unless each is written exactly.
+
+    ``7``, never `` 7 ``, ``07``, ``7.0`` or ``-7``, within the key column's range.
+    """
     ids = set()
     for value in raw:
-        if not _ROW_ID.fullmatch(value) or int(value) > MAX_ROW_ID:
+        row_id = parse_id(value, pk)
+        if row_id is None:
             shown = value if len(value) <= 24 else value[:23] + "…"
             refuse(
                 f"“{shown}” is not a row id: row ids are whole numbers from 1 to "
-                f"{MAX_ROW_ID:,}. Nothing was done."
+                f"{int_range(pk)[1]:,}. Nothing was done."
             )
-        ids.add(int(value))
+        ids.add(row_id)
     return sorted(ids)
 
 
@@ -65,7 +64,7 @@ def resolve_scope(view) -> BulkScope:
     if scope != "selected":
         refuse("Apply the action to the selected rows or to all matching rows.")
     pk = inspect(view.model).primary_key[0]
-    wanted = parse_row_ids(request.form.getlist("rowid"))
+    wanted = parse_row_ids(request.form.getlist("rowid"), pk)
     if not wanted:
         return BulkScope(select(pk).where(pk.in_([])), 0, "no rows", {"scope": scope})
     if len(wanted) > view.bulk_max_selected:

@@ -1,4 +1,8 @@
-"""Teach Flask-Admin our column types (it matches types by class name)."""
+"""Teach Flask-Admin our column types (it matches types by class name) and their ranges.
+
+Integer and numeric columns get filters and form fields that refuse values the column
+cannot hold (see ``admin/numbers.py``), for every model, without a line in its view.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,15 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.filters import convert
 from flask_admin.model.form import converts
 
+from backoffice import ranges
+from backoffice.admin.numbers import DECIMAL_FILTERS, INT_FILTERS, AmountField, BoundedIntegerField
+
 
 class FilterConverter(SQLAFilterConverter):
-    """Filters for ``UTCDateTime`` columns are the ordinary datetime filters."""
+    """Range-checked integer and decimal filters; ``UTCDateTime`` gets the datetime ones."""
+
+    int_filters = INT_FILTERS
+    float_filters = DECIMAL_FILTERS
 
     @convert("utcdatetime")
     def conv_utc_datetime(self, column, name, **kwargs):
@@ -18,7 +28,7 @@ class FilterConverter(SQLAFilterConverter):
 
 
 class ModelConverter(AdminModelConverter):
-    """Form fields for ``UTCDateTime`` columns are the ordinary datetime fields."""
+    """Range-checked integer and amount fields; ``UTCDateTime`` gets the datetime field."""
 
     def _get_label(self, name: str, field_args) -> str | None:
         """The view's label for the column, else its name in the view's wording.
@@ -35,3 +45,17 @@ class ModelConverter(AdminModelConverter):
     def convert_utc_datetime(self, field_args, **extra):
         """Same field as DateTime."""
         return self.convert_datetime(field_args, **extra)
+
+    @converts("Integer")  # includes BigInteger and SmallInteger
+    def handle_integer_types(self, column, field_args, **extra):
+        """A whole number the column can hold (never an overflow in the database)."""
+        low, high = ranges.int_range(column)
+        if getattr(column.type, "unsigned", False):
+            low = 0
+        return BoundedIntegerField(low=low, high=high, **field_args)
+
+    @converts("Numeric")  # includes DECIMAL, Float/FLOAT, REAL, and DOUBLE
+    def handle_decimal_types(self, column, field_args, **extra):
+        """A finite amount the column can hold, at the column's scale (Flask-Admin's default)."""
+        field_args.setdefault("places", None)
+        return AmountField(column=column, **field_args)

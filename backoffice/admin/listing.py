@@ -16,6 +16,9 @@ then corrects an estimate it can (a short page is the end of the list).
 Sorting by a column of a required many-to-one relation (a profile's user email) joins
 it with an inner join, not Flask-Admin's LEFT OUTER JOIN: the rows are the same, and
 the database may then walk that column's index in order and stop after one page.
+
+A page number that cannot be a page (negative, or an OFFSET past 64 bits) shows the
+first page instead of reaching the database.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from flask import current_app, flash, request
 from sqlalchemy import desc, inspect
 from sqlalchemy.orm import RelationshipDirection
 
+from backoffice.ranges import page_number
 from backoffice.services.counts import ListCount, list_count, settle_count
 
 
@@ -134,6 +138,18 @@ class CountedListMixin:
 
     #: Loader options for the list page, so its columns cost a fixed number of queries.
     list_loader_options: tuple = ()
+
+    def _get_list_extra_args(self):
+        """Flask-Admin's list arguments, with a page that can be a page.
+
+        A negative page became a negative OFFSET (PostgreSQL refuses it) and a huge one
+        overflowed it; both now show the first page, as a non-numeric page always did.
+        A bad sort index already falls back to the default sort, a bad page size to
+        the default size.
+        """
+        args = super()._get_list_extra_args()
+        size = self.get_safe_page_size(args.page_size)
+        return args.clone(page=page_number(request.args.get("page"), page_size=size))
 
     def list_count(self, query) -> ListCount:
         """The count for a list query (search and filters applied, no sort or paging)."""

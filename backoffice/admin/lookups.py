@@ -4,7 +4,8 @@ Flask-Admin's default lookup runs ``CAST(col AS TEXT) ILIKE '%term%'`` on every 
 a full scan of the table per keystroke. Here every field holds a normalised form of its
 value (emails and usernames lower-case, SKUs upper-case, ``products.name_key`` the
 lower-cased name), so a prefix match is an index range scan instead:
-``email >= 'ad' AND email < 'ad\\U0010ffff'``. A page holds at most MAX_RESULTS rows.
+``email >= 'ad' AND email < 'ad\\U0010ffff'``. A page holds at most MAX_RESULTS rows;
+a submitted choice must be an exact id (``ranges.parse_id``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from sqlalchemy import and_, inspect, or_
 
 from backoffice.extensions import db
+from backoffice.ranges import MAX_OFFSET, parse_id
 
 _TOP = "\U0010ffff"
 #: Flask-Admin passes ``limit`` straight from the query string; never return more.
@@ -43,10 +45,16 @@ class PrefixAjaxLoader(QueryAjaxModelLoader):
         self.where = tuple(where)
         self.normalisers = [(normalise or {}).get(f, str.lower) for f in fields]
 
+    def get_one(self, pk):
+        """The row a submitted choice names if it is an exact id, else None (not a valid choice)."""
+        key = parse_id(pk, inspect(self.model).primary_key[0])
+        return None if key is None else super().get_one(key)
+
     def get_list(self, term: str, offset: int = 0, limit: int = DEFAULT_PAGE_SIZE):
         """Up to ``limit`` (at most MAX_RESULTS) rows whose fields start with ``term``."""
         limit = max(1, min(int(limit or DEFAULT_PAGE_SIZE), MAX_RESULTS))
-        offset = max(0, int(offset or 0))
+        # An offset past any table is no error, just no rows (and no overflowing OFFSET).
+        offset = min(max(0, int(offset or 0)), MAX_OFFSET)
         query = self.get_query()
         for clause in self.where:
             query = query.filter(clause)

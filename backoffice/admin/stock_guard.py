@@ -15,6 +15,7 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from backoffice.extensions import db
+from backoffice.ranges import parse_int
 
 
 class StockGuardMixin:
@@ -34,14 +35,14 @@ class StockGuardMixin:
         super().on_model_change(form, model, is_created)
         if is_created or not hasattr(form, "stock_seen"):
             return
-        try:
-            seen = int(form.stock_seen.data)
-        except (TypeError, ValueError):
+        model_cls = type(model)
+        try:  # a hidden field, so anything may come back: only a stock the column can hold
+            seen = parse_int(str(form.stock_seen.data), model_cls.stock)
+        except ValueError:
             raise ValidationError("The form is out of date; reload the page.") from None
         wanted = form.stock.data
         # Take stock out of the ORM's pending changes: it is written (or not) below.
         set_committed_value(model, "stock", seen)
-        model_cls = type(model)
         if wanted == seen:
             db.session.refresh(model, attribute_names=["stock"])
             return

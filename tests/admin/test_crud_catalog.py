@@ -31,7 +31,7 @@ def test_create_product(app, staff_client):
     [
         ("price", "0", "Must be greater than 0."),
         ("price", "-5", "Must be greater than 0."),
-        ("price", "abc", "Not a valid decimal value"),
+        ("price", "abc", "Enter an amount such as 19.99."),
         ("price", "1.999", "at most two decimal places"),
         ("stock", "-1", "Stock cannot be negative."),
         ("stock", "two", "Not a valid integer value"),

@@ -114,6 +114,11 @@ class OrderView(SecuredModelView):
     inline_models = (OrderItemInline(OrderItem),)
     list_loader_options = (joinedload(Order.user),)
     edit_template = "admin/order/edit.html"
+    # The customer and the items (for the read-only items table) of the one order shown.
+    detail_loader_options = (
+        joinedload(Order.user),
+        selectinload(Order.items).joinedload(OrderItem.product),
+    )
     bulk_actions = order_actions()
 
     def get_edit_form(self):
@@ -126,17 +131,6 @@ class OrderView(SecuredModelView):
         if obj is not None:
             form.describe_moves(obj.status)
         return form
-
-    def get_one(self, id):
-        """The order with its customer and items (for the read-only items table)."""
-        return db.session.get(
-            Order,
-            id,
-            options=[
-                joinedload(Order.user),
-                selectinload(Order.items).joinedload(OrderItem.product),
-            ],
-        )
 
     def create_model(self, form):
         """Place the order through the service; its refusals become form errors."""

@@ -20,6 +20,7 @@ from backoffice.extensions import db
 from backoffice.limits import email_check_limit
 from backoffice.models import User
 from backoffice.permissions import ADMIN, ROLE_PERMISSIONS, can
+from backoffice.ranges import parse_id
 from backoffice.services import accounts, audit
 from backoffice.services.erasure import erase_user
 from backoffice.services.users import UserError, email_taken, normalise_email
@@ -174,7 +175,8 @@ class AccountControlsMixin:
         return self._one_user_action(accounts.unlock, self._posted_user(), "unlock")
 
     def _posted_user(self) -> User:
-        user = db.session.get(User, request.form.get("id", type=int) or 0)
+        key = parse_id(request.form.get("id"), User.id)
+        user = db.session.get(User, key) if key is not None else None
         if user is None:
             abort(404)
         return user
@@ -206,6 +208,6 @@ class AccountControlsMixin:
             email = normalise_email(request.args.get("email", ""))
         except UserError as exc:
             return jsonify(valid=False, taken=False, message=exc.errors["email"])
-        taken = email_taken(email, exclude_id=request.args.get("id", type=int))
+        taken = email_taken(email, exclude_id=parse_id(request.args.get("id"), User.id))
         message = "Already used by another account." if taken else "Valid and not in use."
         return jsonify(valid=True, taken=taken, email=email, message=message)

@@ -21,6 +21,7 @@ from backoffice.admin.views.user_actions import (
     status_cell,
 )
 from backoffice.models import Role, User, UserProfile, new_uniquifier
+from backoffice.ranges import parse_id
 from backoffice.services import accounts, audit
 from backoffice.services.users import (
     UserError,
@@ -135,7 +136,7 @@ class UserView(AccountControlsMixin, SecuredModelView):
         valid = super().validate_form(form)
         if not is_form_submitted() or not hasattr(form, "email"):
             return valid  # a GET, or a delete/action form
-        editing_id = request.args.get("id", type=int)
+        editing_id = parse_id(request.args.get("id"), User.id)
         try:
             form.email.data = normalise_email(form.email.data)
             if email_taken(form.email.data, exclude_id=editing_id):
