@@ -9,7 +9,7 @@ from __future__ import annotations
 from backoffice import clock
 from backoffice.models import User, ensure_profile, new_uniquifier
 from backoffice.permissions import can
-from backoffice.services import audit
+from backoffice.services import audit, sessions
 from backoffice.services.accounts import ERASED, RULE_MESSAGES, AccountError, blocked, ids_of
 from backoffice.services.avatars import delete_avatar_files_after_commit
 
@@ -70,3 +70,4 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
     user.last_login_ip = None
     user.current_login_ip = None
     user.erased_at = clock.now()
+    sessions.forget_user(user.id)  # its devices' addresses and browsers are personal data
