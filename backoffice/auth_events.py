@@ -22,6 +22,7 @@ from flask_security import (
 )
 
 from backoffice import clock
+from backoffice.auth_sessions import end_current_session
 from backoffice.extensions import db
 from backoffice.services import audit, lockout
 
@@ -78,6 +79,11 @@ def reset_refused(form) -> None:
         _record_and_commit(action, user, "locked")
 
 
+def change_refused(user, reason: str) -> None:
+    """Audit a refused /change: a wrong current password, or any attempt while locked."""
+    _record_and_commit("password_change_failed", user, reason, locked=user.lock_active())
+
+
 def _typed(field) -> str | None:
     """The address the visitor typed, or just the field's name.
 
@@ -98,6 +104,8 @@ def _on_failed_authn(app, user, auth_type: str, tfa: bool = False, **_) -> None:
         minutes=app.config["LOCKOUT_MINUTES"],
     )
     if failure.locked_now:
+        # A signed-in guesser (/change, /account/delete) loses the session it guessed from.
+        end_current_session()
         audit.record(
             "lockout",
             model="User",
