@@ -95,6 +95,9 @@ class Base:
     # Flask-Security's JSON GET /login and /register hand out a csrf_token; the
     # JSON POST then sends it back in the X-CSRF-Token header.
     SECURITY_CSRF_HEADER = "X-CSRF-Token"
+    # Off: Flask-Security 5.9 writes its default as "private=True, no-store=True" (werkzeug
+    # renders the True values); backoffice/web/headers.py sends "no-store" instead.
+    SECURITY_CACHE_CONTROL = None
 
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 
