@@ -54,7 +54,7 @@ def _wrap_user_loader(app: Flask) -> None:
             return None
         g.user_session_id = row.id
         if sessions.touch_due(row, clock.now()):
-            g.user_session_touch = row.id
+            _record_activity(row.id)
         return user
 
     app.login_manager.user_loader(load_session_user)
@@ -84,14 +84,12 @@ def _on_password_set(app, user, **_) -> None:
     sessions.revoke_others(user.id, keep=g.get("user_session_id"), now=clock.now())
 
 
-def _touch_last_seen(_exc) -> None:
-    """Write last_seen_at in its own short transaction, after the view's work is done.
+def _record_activity(session_id: str) -> None:
+    """Write last_seen_at in its own short transaction on its own connection.
 
-    Its own connection, so it never commits (or rolls back) what the view left open.
+    The loader runs before the view's work, so this never commits (or rolls back) what
+    the request is doing; losing one update to an error costs nothing but a log line.
     """
-    session_id = g.pop("user_session_touch", None)
-    if session_id is None:
-        return
     try:
         with db.engine.begin() as connection:
             sessions.touch(connection, session_id, clock.now())
@@ -106,4 +104,3 @@ def init_sessions(app: Flask) -> None:
     user_logged_out.connect(_on_logout, sender=app)
     password_changed.connect(_on_password_set, sender=app)
     password_reset.connect(_on_password_set, sender=app)
-    app.teardown_request(_touch_last_seen)
