@@ -102,6 +102,19 @@ def test_the_row_records_the_device_without_the_token(app, client, users):
     assert row.user_agent.startswith("Werkzeug/")  # the test client's own agent
 
 
+def test_a_hostile_user_agent_is_stored_cleaned(app, client, users):
+    agent = "Evil\x00Agent\x1b[31m " + "x" * 300
+    response = post_form(
+        client,
+        "/login",
+        {"email": "admin@example.com", "password": PASSWORD},
+        headers={"User-Agent": agent},
+    )
+    assert response.status_code == 302
+    (row,) = session_rows(app, users["admin"])
+    assert row.user_agent == ("EvilAgent[31m " + "x" * 300)[:255]
+
+
 def test_sessions_from_before_the_table_count_as_signed_out(app, client, users):
     with app.app_context():
         uniquifier = db.session.get(User, users["admin"]).fs_uniquifier

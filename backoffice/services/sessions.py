@@ -24,6 +24,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _printable(text: str | None) -> str:
+    """``text`` without control characters (PostgreSQL refuses NUL; none belong in a header)."""
+    return "".join(ch for ch in text or "" if ch.isprintable())
+
+
 def start(user_id: int, *, now: dt.datetime, ip: str | None, user_agent: str | None):
     """Create a session for ``user_id``; return ``(token for the browser, row)``."""
     token = secrets.token_urlsafe(32)
@@ -33,7 +38,7 @@ def start(user_id: int, *, now: dt.datetime, ip: str | None, user_agent: str | N
         created_at=now,
         last_seen_at=now,
         ip=ip,
-        user_agent=(user_agent or None) and user_agent[:255],
+        user_agent=_printable(user_agent)[:255] or None,
     )
     db.session.add(row)
     return token, row
