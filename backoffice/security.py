@@ -159,9 +159,9 @@ class LockoutChangePasswordForm(ChangePasswordForm):
         """Refuse while locked; count and audit a wrong current password."""
         user = current_user._get_current_object()
         if user.lock_active():
-            FlaskForm.validate(self, **kwargs)  # CSRF and field checks, not the password
-            self.password.errors.append(LOCKED_MESSAGE)
-            auth_events.change_refused(user, "locked")
+            if FlaskForm.validate(self, **kwargs):  # CSRF and field checks, not the password
+                self.password.errors.append(LOCKED_MESSAGE)
+                auth_events.change_refused(user, "locked")
             return False
         if super().validate(**kwargs):
             return True
