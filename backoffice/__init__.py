@@ -9,6 +9,7 @@ from flask import Flask
 
 from backoffice.account import init_account
 from backoffice.admin import init_admin
+from backoffice.auth_sessions import init_sessions
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
 from backoffice.limits import init_limits
@@ -30,6 +31,7 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_outgoing_mail(app)
     init_storage(app)
     init_security(app)
+    init_sessions(app)
     init_limits(app)
     init_admin(app)
     init_account(app)

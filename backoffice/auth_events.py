@@ -43,6 +43,7 @@ from flask_security import (
 from flask_security.utils import hash_data
 
 from backoffice import clock
+from backoffice.auth_sessions import end_current_session
 from backoffice.extensions import db
 from backoffice.services import audit, lockout
 
@@ -128,6 +129,11 @@ def confirm_refused(form) -> None:
     hash_data(_DUMMY)  # an accepted request hashes the user's address into its token
 
 
+def change_refused(user, reason: str) -> None:
+    """Audit a refused /change: a wrong current password, or any attempt while locked."""
+    _record_and_commit("password_change_failed", user, reason, locked=user.lock_active())
+
+
 def identity_digest(typed: str) -> str:
     """The audit log's stand-in for an identity typed into a sign-in form.
 
@@ -180,6 +186,8 @@ def _on_failed_authn(app, user, auth_type: str, tfa: bool = False, **_) -> None:
         minutes=app.config["LOCKOUT_MINUTES"],
     )
     if failure.locked_now:
+        # A signed-in guesser (/change, /account/delete) loses the session it guessed from.
+        end_current_session()
         audit.record(
             "lockout",
             model="User",

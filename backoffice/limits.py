@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): the public sign-in endpoints and the staff email check.
+"""Rate limits (Flask-Limiter): the sign-in endpoints, /change and the staff email check.
 
 Limits are read from the app's settings on each request, and the Limit objects are
 built once here: every app built by ``create_app`` attaches the same ones, so building
@@ -32,6 +32,10 @@ def _user_or_address() -> str:
 _login = limiter.limit(_setting("LOGIN_RATE_LIMIT"), methods=["POST"])
 _register = limiter.limit(_setting("REGISTER_RATE_LIMIT"), methods=["POST"])
 _reset = limiter.limit(_setting("RESET_RATE_LIMIT"), methods=["POST"])
+# Guesses at the current password: per account, so changing address does not help.
+_change = limiter.limit(
+    _setting("CHANGE_PASSWORD_RATE_LIMIT"), methods=["POST"], key_func=_user_or_address
+)
 
 #: Decorator for the admin's "is this email valid / taken" endpoint.
 email_check_limit = limiter.limit(_setting("EMAIL_CHECK_RATE_LIMIT"), key_func=_user_or_address)
@@ -43,6 +47,7 @@ SIGN_IN_LIMITS = {
     "security.forgot_password": _reset,
     "security.reset_password": _reset,
     "security.send_confirmation": _reset,
+    "security.change_password": _change,
 }
 
 

@@ -7,7 +7,9 @@ import unicodedata
 
 import zxcvbn
 from flask import Flask, current_app
+from flask_login import current_user
 from flask_security import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     MailUtil,
@@ -20,13 +22,15 @@ from flask_security import (
     uia_email_mapper,
     uia_username_mapper,
 )
-from flask_security.utils import password_breached_validator
+from flask_security.utils import get_message, password_breached_validator
+from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import auth_events, outgoing_mail
 from backoffice.extensions import db
 from backoffice.models import Role, User
+from backoffice.models.users import LOCKED_MESSAGE
 from backoffice.outgoing_mail import OutgoingMail
 
 PASSWORD_MAX_LENGTH = 128
@@ -163,6 +167,32 @@ class AuditedSendConfirmationForm(SendConfirmationForm):
         return valid
 
 
+class LockoutChangePasswordForm(ChangePasswordForm):
+    """/change: a wrong current password counts towards the lockout, as a failed login does.
+
+    While the account is locked the current password is not even checked, so guessing
+    stops at LOCKOUT_THRESHOLD; the guess that sets the lock also ends this session
+    (``auth_events._on_failed_authn``).
+    """
+
+    def validate(self, **kwargs) -> bool:
+        """Refuse while locked; count and audit a wrong current password."""
+        user = current_user._get_current_object()
+        if user.lock_active():
+            if FlaskForm.validate(self, **kwargs):  # CSRF and field checks, not the password
+                self.password.errors.append(LOCKED_MESSAGE)
+                auth_events.change_refused(user, "locked")
+            return False
+        if super().validate(**kwargs):
+            return True
+        if get_message("INVALID_PASSWORD")[0] in self.password.errors:
+            user.track_failed_authn("password")
+            auth_events.change_refused(user, "bad_password")
+            if user.lock_active():
+                self.password.errors.append(f"{LOCKED_MESSAGE} You have been signed out.")
+        return False
+
+
 class RegisterForm(RegisterFormV2):
     """Registration with the user's full name; it lands on the profile via ``User.full_name``."""
 
@@ -202,6 +232,7 @@ def init_security(app: Flask) -> None:
         login_form=AuditedLoginForm,
         forgot_password_form=AuditedForgotPasswordForm,
         send_confirmation_form=AuditedSendConfirmationForm,
+        change_password_form=LockoutChangePasswordForm,
         mail_util_cls=LowercaseMailUtil,
         username_util_cls=LowercaseUsernameUtil,
         password_util_cls=BackofficePasswordUtil,

@@ -137,6 +137,9 @@ class Base:
     # through backoffice/services/accounts.py, whose commands are in backoffice/cli*.py.
     SECURITY_CLI_USERS_NAME = False
     SECURITY_CLI_ROLES_NAME = False
+    # Off: Flask-Security 5.9 writes its default as "private=True, no-store=True" (werkzeug
+    # renders the True values); backoffice/web/headers.py sends "no-store" instead.
+    SECURITY_CACHE_CONTROL = None
 
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 
@@ -152,6 +155,8 @@ class Base:
     LOGIN_RATE_LIMIT = "10/minute"
     REGISTER_RATE_LIMIT = "5/minute"
     RESET_RATE_LIMIT = "5/minute"
+    # Per signed-in account: POSTs to /change (each one a guess at the current password).
+    CHANGE_PASSWORD_RATE_LIMIT = "5/minute"  # noqa: S105 - a rate, not a secret
     EMAIL_CHECK_RATE_LIMIT = "60/minute"
 
     ACCOUNT_ORDERS_PER_PAGE = 10
@@ -203,6 +208,9 @@ class Base:
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", self.LOGIN_RATE_LIMIT)
         self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", self.REGISTER_RATE_LIMIT)
         self.RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", self.RESET_RATE_LIMIT)
+        self.CHANGE_PASSWORD_RATE_LIMIT = os.environ.get(
+            "CHANGE_PASSWORD_RATE_LIMIT", self.CHANGE_PASSWORD_RATE_LIMIT
+        )
         self.EMAIL_CHECK_RATE_LIMIT = os.environ.get(
             "EMAIL_CHECK_RATE_LIMIT", self.EMAIL_CHECK_RATE_LIMIT
         )

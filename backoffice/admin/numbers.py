@@ -4,9 +4,9 @@ Flask-Admin's integer filters take any ``int()`` (2**63 reaches the database, wh
 PostgreSQL's int4 or SQLite's int8 overflows), its numeric filters take any
 ``float()`` (NaN, inf, 1e999), and WTForms' ``DecimalField`` parses ``NaN`` and
 ``Infinity`` happily. The filters here refuse such values in ``clean`` (so ``validate``
-fails: the list flashes that the value is not valid for the filter, the export answers 400), and the form
-fields turn them into a field error. ``converters.py`` hands them out by column type,
-so every model gets them without a line in its view.
+fails: the list flashes that the value is not valid for the filter, the export answers
+400), and the form fields turn them into a field error. ``converters.py`` hands them
+out by column type, so every model gets them without a line in its view.
 """
 
 from __future__ import annotations

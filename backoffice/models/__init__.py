@@ -4,6 +4,7 @@ from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
 from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
+from backoffice.models.sessions import UserSession
 from backoffice.models.users import Role, User, UserProfile, ensure_profile, new_uniquifier
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserProfile",
+    "UserSession",
     "ensure_profile",
     "new_uniquifier",
     "utcnow",

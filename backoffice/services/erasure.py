@@ -10,7 +10,7 @@ from backoffice import clock
 from backoffice.extensions import db
 from backoffice.models import User, ensure_profile, new_uniquifier
 from backoffice.permissions import can
-from backoffice.services import audit
+from backoffice.services import audit, sessions
 from backoffice.services.accounts import (
     ERASED,
     RULE_MESSAGES,
@@ -82,3 +82,4 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
     user.last_login_ip = None
     user.current_login_ip = None
     user.erased_at = clock.now()
+    sessions.forget_user(user.id)  # its devices' addresses and browsers are personal data

@@ -1,10 +1,14 @@
-"""Security headers on every response: CSP with per-request nonces, framing, sniffing."""
+"""Security headers on every response: CSP with per-request nonces, framing, sniffing, caching."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, g, request
+from flask_login import current_user
+
+#: Flask-Security's blueprint: sign-in, registration, reset, change password, two factors.
+AUTH_BLUEPRINT = "security"
 
 
 def csp_nonce() -> str:
@@ -36,8 +40,21 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+def _is_personal(response) -> bool:
+    """True for a response to a signed-in user or from a sign-in page, unless it chose its own
+    caching (static files revalidate, /media/ keys are immutable, exports say no-store).
+    """
+    if "Cache-Control" in response.headers:
+        return False
+    return request.blueprint == AUTH_BLUEPRINT or current_user.is_authenticated
+
+
 def _set_headers(response):
     headers = response.headers
+    if _is_personal(response):
+        # Neither the browser's history/back-forward cache nor a proxy may keep a copy.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
     headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -47,7 +64,11 @@ def _set_headers(response):
 
 
 def init_headers(app: Flask) -> None:
-    """Add the headers to every response and expose ``csp_nonce()`` to templates."""
+    """Add the headers to every response and expose ``csp_nonce()`` to templates.
+
+    Flask-Security's own Cache-Control is switched off (SECURITY_CACHE_CONTROL = None in
+    config/settings.py): it wrote ``private=True, no-store=True``, which no cache understands.
+    """
     app.after_request(_set_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     # Flask-Security's own templates read the nonce from g under this key.
