@@ -181,8 +181,8 @@ def test_account_delete_with_hostile_passwords(probe):
     """Deleting one's account with a hostile password deletes nothing."""
     failures = []
     for key, value in FORM_VALUES.items():
-        before = probe.counts()
         data = {"password": value, "csrf_token": probe.token("customer")}
+        before = probe.counts()
         status, problem = probe.send(
             "customer",
             "POST",

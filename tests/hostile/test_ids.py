@@ -80,8 +80,8 @@ def walk(probe, who: str, rule: str, method: str) -> list[str]:
             if problem:
                 failures.append(f"{label('GET', url)} [{who}] -> {problem}")
             continue
-        before = probe.snapshot()
         pairs = [("csrf_token", probe.token(who)), ("id", value), ("rowid", value)]
+        before = probe.snapshot()
         status, problem = probe.send(
             who,
             method,
