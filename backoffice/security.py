@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 import zxcvbn
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_security import (
     ChangePasswordForm,
@@ -22,13 +22,14 @@ from flask_security import (
     uia_email_mapper,
     uia_username_mapper,
 )
+from flask_security.mail_util import EmailValidateException
 from flask_security.utils import get_message, password_breached_validator
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice import auth_events, outgoing_mail
-from backoffice.extensions import db
+from backoffice.extensions import current_security, db
 from backoffice.models import Role, User
 from backoffice.models.users import LOCKED_MESSAGE
 from backoffice.outgoing_mail import OutgoingMail
@@ -145,26 +146,54 @@ class AuditedLoginForm(LoginForm):
         return valid
 
 
-class AuditedForgotPasswordForm(ForgotPasswordForm):
+def address_problem(value) -> str | None:
+    """Why ``value`` cannot be an email address at all, or None.
+
+    Flask-Security's generic responses hide every error of the email field on /reset
+    and /confirm (so nobody learns whether an address has an account), which also
+    answered 200 to ``{}``, ``{"email": 5}`` or ``{"email": "x"}``. Whether text is an
+    address says nothing about accounts, so it is refused openly, as a form-level
+    error that the generic munging keeps: a 400 (JSON) or a message on the page.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return "email: enter your email address (text such as name@example.com)."
+    try:
+        current_security().mail_util.validate(value)
+    except EmailValidateException:
+        return "email: enter a valid email address, such as name@example.com."
+    return None
+
+
+class _AddressRequestForm:
+    """/reset and /confirm: a non-address is refused; a refusal is audited for staff."""
+
+    def validate(self, **kwargs) -> bool:
+        """Validate as usual; say openly when the address cannot be one, else audit why."""
+        valid = super().validate(**kwargs)
+        if valid or request.method != "POST":
+            return valid
+        problem = address_problem(self.email.data)
+        if problem:
+            self.form_errors.append(problem)
+        else:
+            self.audit_refusal()
+        return False
+
+
+class AuditedForgotPasswordForm(_AddressRequestForm, ForgotPasswordForm):
     """Flask-Security's /reset form; a refused request records its real reason for staff."""
 
-    def validate(self, **kwargs) -> bool:
-        """Validate as usual, then audit why a reset request was refused."""
-        valid = super().validate(**kwargs)
-        if not valid:
-            auth_events.reset_refused(self)
-        return valid
+    def audit_refusal(self) -> None:
+        """Why a reset request for a real address was refused (the visitor is not told)."""
+        auth_events.reset_refused(self)
 
 
-class AuditedSendConfirmationForm(SendConfirmationForm):
+class AuditedSendConfirmationForm(_AddressRequestForm, SendConfirmationForm):
     """Flask-Security's /confirm form; a refused request records its reason for staff."""
 
-    def validate(self, **kwargs) -> bool:
-        """Validate as usual, then audit why a request for instructions was refused."""
-        valid = super().validate(**kwargs)
-        if not valid:
-            auth_events.confirm_refused(self)
-        return valid
+    def audit_refusal(self) -> None:
+        """Why a request for confirmation instructions was refused (the visitor is not told)."""
+        auth_events.confirm_refused(self)
 
 
 class LockoutChangePasswordForm(ChangePasswordForm):
