@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import Order, Product
-from backoffice.services.orders import place_order
-from tests.conftest import add_product, add_user
+from tests.conftest import add_product
 
 
 def run(app, *args):
@@ -61,15 +60,3 @@ def test_bad_arguments(app, users):
     assert "is not SKU:QUANTITY" in result.output
     result = run(app, "customer@example.com", "--item", "NOPE:1", "--address", "x")
     assert "no product with SKU NOPE" in result.output
-
-
-def test_orders_and_signups_work_after_seeding_demo_data(app):
-    # seed-demo inserts explicit ids; PostgreSQL's sequences must follow them.
-    runner = app.test_cli_runner()
-    args = ["seed-demo", "--users", "5", "--products", "3", "--books", "2", "--orders", "4"]
-    assert runner.invoke(args=args).exit_code == 0
-    customer = add_user(app, "after-seed@example.com")
-    with app.app_context():
-        product = db.session.scalar(select(Product.id).where(Product.stock > 0).limit(1))
-        order = place_order(customer, [(product, 1)], "1 High St")
-        assert order.id == 5
