@@ -12,6 +12,13 @@ One module per area, each a door onto the services like the admin and the accoun
 The coming background jobs, imports and API keys get their own modules here
 (``jobs.py``, ``imports.py``, ``api_keys.py``).
 
+Errors, one idiom: a refusal (bad data, a rule, a failed store) raises
+``click.ClickException`` with a message that names the field or thing refused; click
+prints ``Error: ...`` and the command exits with status 1. An
+argument the command cannot read (``--item LAMP``, an unknown export model or filter)
+raises ``click.BadParameter``, click's usage error, and exits with status 2 like the
+checks click makes itself.
+
 Imports: commands call services, models and storage (and the admin's export views);
 a command owns its transaction and commits. Nothing imports this package but the
 app factory, which calls ``init_cli``.

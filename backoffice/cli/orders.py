@@ -6,10 +6,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from backoffice.cli.users import find_user
 from backoffice.extensions import db
-from backoffice.models import Product, User
+from backoffice.models import Product
 from backoffice.services.orders import OrderError, place_order
-from backoffice.services.users import normalise_email
 
 
 def _order_lines(items: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -18,7 +18,9 @@ def _order_lines(items: tuple[str, ...]) -> list[tuple[int, int]]:
     for item in items:
         sku, _, qty = item.rpartition(":")
         if not sku or not qty.strip().isdigit():
-            raise click.BadParameter(f"{item!r} is not SKU:QUANTITY (e.g. LAMP-01:2).")
+            raise click.BadParameter(
+                f"{item!r} is not SKU:QUANTITY (e.g. LAMP-01:2).", param_hint="'--item'"
+            )
         parsed.append((sku.strip().upper(), int(qty)))
     skus = {sku for sku, _ in parsed}
     ids = dict(
@@ -26,7 +28,7 @@ def _order_lines(items: tuple[str, ...]) -> list[tuple[int, int]]:
     )
     unknown = sorted(skus - ids.keys())
     if unknown:
-        raise click.BadParameter("no product with SKU " + ", ".join(unknown))
+        raise click.ClickException("no product with SKU " + ", ".join(unknown))
     return [(ids[sku], qty) for sku, qty in parsed]
 
 
@@ -39,14 +41,11 @@ def _order_lines(items: tuple[str, ...]) -> list[tuple[int, int]]:
 @click.option("--address", required=True, help="Shipping address.")
 def place_order_command(email, items, address):
     """Place a pending order for EMAIL: prices from the products, stock taken at once."""
-    user_id = db.session.scalar(select(User.id).where(User.email == normalise_email(email)))
-    if user_id is None:
-        raise click.BadParameter(f"no user with email {email}", param_hint="EMAIL")
+    user_id, _ = find_user(email)
     lines = _order_lines(items)
     try:
         order = place_order(user_id, lines, address)
     except OrderError as exc:
-        for message in exc.messages():
-            click.echo(f"error: {message}", err=True)
-        raise SystemExit(1) from None
+        raise click.ClickException("\n".join(exc.messages())) from None
+    db.session.commit()  # the command owns its transaction, whatever the service did
     click.echo(f"{order} placed: {len(lines)} line(s), total {order.total}.")

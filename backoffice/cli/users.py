@@ -28,15 +28,26 @@ from backoffice.services.users import (
 _ROLE = click.Choice(sorted(ROLE_PERMISSIONS))
 
 
-def _run(action: str, operation, email: str, *args, changes: dict | None = None) -> None:
-    """Apply ``operation`` to the user EMAIL, audit it, commit, and say what happened."""
+def refused(exc: UserError) -> click.ClickException:
+    """``exc`` as the commands' error: a ``field: message`` line per field, exit status 1."""
+    return click.ClickException("\n".join(f"{f}: {m}" for f, m in exc.errors.items()))
+
+
+def find_user(email: str) -> tuple[int, str]:
+    """The id and normalised address of the user EMAIL (ClickException if there is none)."""
     try:
         address = normalise_email(email)
     except UserError as exc:
-        raise click.ClickException(exc.errors["email"]) from None
+        raise refused(exc) from None
     user_id = db.session.scalar(select(User.id).where(User.email == address))
     if user_id is None:
         raise click.ClickException(f"No user with the address {address}.")
+    return user_id, address
+
+
+def _run(action: str, operation, email: str, *args, changes: dict | None = None) -> None:
+    """Apply ``operation`` to the user EMAIL, audit it, commit, and say what happened."""
+    user_id, address = find_user(email)
     try:
         outcome = accounts.for_one(operation, None, user_id, *args)
     except accounts.AccountError as exc:
@@ -49,12 +60,6 @@ def _run(action: str, operation, email: str, *args, changes: dict | None = None)
         click.echo(f"{address}: done.")
     else:
         click.echo(f"{address}: nothing to do ({', '.join(outcome.skipped)}).")
-
-
-def _fail(exc: UserError) -> None:
-    for field, message in exc.errors.items():
-        click.echo(f"error: {field}: {message}", err=True)
-    raise SystemExit(1)
 
 
 @click.command("create-admin")
@@ -85,7 +90,7 @@ def create_admin(email, password, generate_password, role, reset):
         db.session.commit()
     except UserError as exc:
         db.session.rollback()
-        _fail(exc)
+        raise refused(exc) from None
     click.echo(f"{role.capitalize()} login: {user.email}")
     if generate_password:
         click.echo(f"Password: {password}")
