@@ -134,7 +134,7 @@ class Base:
     SECURITY_CSRF_HEADER = "X-CSRF-Token"
     # Flask-Security's own `users` / `roles` CLI groups change accounts without our rules
     # (they could demote the last admin) or an audit entry: every account change goes
-    # through backoffice/services/accounts.py, whose commands are in backoffice/cli*.py.
+    # through backoffice/services/accounts.py, whose commands are in backoffice/cli/users.py.
     SECURITY_CLI_USERS_NAME = False
     SECURITY_CLI_ROLES_NAME = False
     # Off: Flask-Security 5.9 writes its default as "private=True, no-store=True" (werkzeug

@@ -14,11 +14,6 @@ from backoffice.storage import BACKENDS, StorageError, get_storage, storage_from
 from config.settings import ConfigError
 
 
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    raise SystemExit(1)
-
-
 @click.group("storage")
 def storage_cli() -> None:
     """The file store (avatars): check it, migrate to another backend, sweep leftovers."""
@@ -31,7 +26,7 @@ def check() -> None:
     try:
         click.echo(f"OK: {get_storage().check()}")
     except StorageError as exc:
-        _fail(f"FAILED: {exc}")
+        raise click.ClickException(str(exc)) from None
 
 
 @storage_cli.command("migrate")
@@ -47,9 +42,9 @@ def migrate(backend: str) -> None:
     try:
         target = storage_from_config({**current_app.config, "STORAGE_BACKEND": backend})
     except ConfigError as exc:
-        _fail(f"FAILED: target not configured: {exc}")
+        raise click.ClickException(f"target not configured: {exc}") from None
     if target.describe() == source.describe():
-        _fail(f"FAILED: the app already uses {source.describe()}; nothing to migrate.")
+        raise click.ClickException(f"the app already uses {source.describe()}; nothing to migrate.")
     click.echo(f"Copying avatars from {source.describe()} to {target.describe()} ...")
     report = copy_avatars(source, target)
     click.echo(
@@ -62,7 +57,9 @@ def migrate(backend: str) -> None:
     for line in report.failed:
         click.echo(f"failed: {line}", err=True)
     if not report.ok:
-        _fail("FAILED: nothing was switched. Fix the problems above and run migrate again.")
+        raise click.ClickException(
+            "nothing was switched. Fix the problems above and run migrate again."
+        )
     click.echo(
         f"OK: every avatar is on {target.describe()}. Now set STORAGE_BACKEND={backend} "
         "and restart the app; the old copies can be removed afterwards."
@@ -86,7 +83,7 @@ def sweep_command(min_age: int, dry_run: bool) -> None:
             get_storage(), now=clock.now(), min_age=dt.timedelta(minutes=min_age), dry_run=dry_run
         )
     except StorageError as exc:
-        _fail(f"FAILED: {exc}")
+        raise click.ClickException(str(exc)) from None
     verb = "would remove" if dry_run else "removed"
     for name in report.orphans:
         click.echo(f"{verb}: {name} (unreferenced)")
@@ -99,4 +96,4 @@ def sweep_command(min_age: int, dry_run: bool) -> None:
         f"{verb}, {len(report.failed)} failures."
     )
     if report.failed:
-        raise SystemExit(1)
+        raise click.ClickException(f"{len(report.failed)} files could not be removed (see above).")

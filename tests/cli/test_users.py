@@ -1,11 +1,7 @@
-"""``python manage.py`` commands, through Flask's CLI runner."""
+"""``python manage.py create-admin``, through Flask's CLI runner."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from backoffice.extensions import db
-from backoffice.models import Book, Order, OrderItem, Product, User
 from tests.conftest import get_user, login
 
 
@@ -50,37 +46,3 @@ def test_create_admin_reset_prints_new_password(app):
     assert result.exit_code == 0
     password = result.output.split("Password: ")[1].strip()
     assert login(app.test_client(), "r@example.com", password).status_code == 302
-
-
-def test_seed_demo_creates_consistent_data(app):
-    result = app.test_cli_runner().invoke(
-        args=["seed-demo", "--users", "30", "--products", "12", "--books", "15", "--orders", "80"]
-    )
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        count = lambda m: db.session.scalar(select(func.count()).select_from(m))  # noqa: E731
-        assert (count(User), count(Product), count(Book), count(Order)) == (30, 12, 15, 80)
-        assert count(OrderItem) >= 80
-        # every total equals the sum of its items (rounded: SQLite sums in floating point)
-        line_sum = (
-            select(func.round(func.sum(OrderItem.unit_price * OrderItem.quantity), 2))
-            .where(OrderItem.order_id == Order.id)
-            .scalar_subquery()
-        )
-        mismatched = db.session.scalar(
-            select(func.count()).select_from(Order).where(func.round(Order.total, 2) != line_sum)
-        )
-        assert mismatched == 0
-        assert all(u.profile for u in db.session.scalars(select(User)))
-        statuses = set(db.session.scalars(select(Order.status).distinct()))
-        assert len(statuses) >= 4
-
-
-def test_seed_demo_if_empty_is_idempotent(app):
-    runner = app.test_cli_runner()
-    args = ["seed-demo", "--users", "5", "--products", "3", "--books", "2", "--orders", "4"]
-    runner.invoke(args=args)
-    result = runner.invoke(args=[*args, "--if-empty"])
-    assert "already present" in result.output
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Product)) == 3

@@ -74,7 +74,7 @@ def test_check_local_ok(app, tmp_path):
 def test_check_local_fails_clearly(app):
     result = run(app, "check")
     assert result.exit_code == 1
-    assert "FAILED: local directory /dev/null/uploads: cannot save" in result.output
+    assert "Error: local directory /dev/null/uploads: cannot save" in result.output
 
 
 @pytest.mark.config(STORAGE_BACKEND="ftp")
@@ -85,7 +85,7 @@ def test_check_ftp_ok_then_down(app, ftp):
     ftp.stop()
     result = run(app, "check")
     assert result.exit_code == 1
-    assert "FAILED: FTP save" in result.output
+    assert "Error: FTP save" in result.output
     assert "Connection refused" in result.output
     assert FTP_PASSWORD not in result.output
 
@@ -148,7 +148,7 @@ def test_migrate_fails_on_a_copy_that_reads_back_differently(app, ftp):
     assert "0 files copied and verified, 0 already there and verified, 0 missing" in result.output
     assert "2 failed" in result.output
     assert result.output.count("the copy read back differs from the original") == 2
-    assert "FAILED: nothing was switched" in result.output
+    assert "Error: nothing was switched" in result.output
     assert "Now set" not in result.output
 
 
@@ -159,7 +159,7 @@ def test_migrate_reports_files_missing_from_the_source(app, ftp, tmp_path):
     assert result.exit_code == 1
     assert "3 files copied and verified, 0 already there and verified, 1 missing" in result.output
     assert f"missing: {names[0]} (referenced by a profile, not in the source)" in result.output
-    assert "FAILED: nothing was switched" in result.output
+    assert "Error: nothing was switched" in result.output
 
 
 def test_migrate_with_the_target_down_fails(app, ftp):
@@ -179,7 +179,7 @@ def test_migrate_refuses_the_backend_in_use_and_an_unconfigured_target(app):
     app.config["FTP_HOST"] = ""
     result = run(app, "migrate", "--to", "ftp")
     assert result.exit_code == 1
-    assert "FAILED: target not configured: STORAGE_BACKEND=ftp needs FTP_HOST" in result.output
+    assert "Error: target not configured: STORAGE_BACKEND=ftp needs FTP_HOST" in result.output
     assert run(app, "migrate", "--to", "s3").exit_code == 2  # click: not a choice
 
 
@@ -244,3 +244,17 @@ def test_sweep_on_ftp(app, ftp):
     assert result.exit_code == 0, result.output
     assert "1 unreferenced and 1 temporary files removed, 0 failures." in result.output
     assert files(ftp.home / "media") == kept
+
+
+@pytest.mark.config(STORAGE_BACKEND="ftp")
+def test_sweep_that_cannot_remove_a_file_says_so_and_exits_1(app, ftp):
+    kept = with_avatars(app, 1)
+    orphan = "avatars/0123456789abcdef0123456789abcdef.webp"
+    (ftp.home / "media" / orphan).write_bytes(b"orphan")
+    ftp.handler.ftp_DELE = lambda handler, path: handler.respond("550 Not allowed.")
+    result = run(app, "sweep", "--min-age", "0")
+    assert result.exit_code == 1
+    assert f"failed: {orphan}" in result.output
+    assert "0 unreferenced and 0 temporary files removed, 1 failures." in result.output
+    assert "Error: 1 files could not be removed (see above)." in result.output
+    assert files(ftp.home / "media") == sorted([*kept, orphan])

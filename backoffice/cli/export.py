@@ -71,13 +71,17 @@ def export(model, filters, search, out, bom):
     The same columns, filters and search as the admin list's export, streamed in
     batches with constant memory, with a progress bar on stderr.
     """
+    # A model or filter the admin list does not know is a usage error (exit 2), like
+    # a value click's own types refuse.
     try:
         view = export_view(current_app.extensions["backoffice_admin"], model)
+    except ExportError as exc:
+        raise click.BadParameter(str(exc), param_hint="'MODEL'") from None
+    try:
         pairs = _filter_pairs(view, filters)
         rows, count = view.export_query(search, view.parse_filters(pairs))
     except (ExportError, FilterError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
+        raise click.BadParameter(str(exc), param_hint="'--filter'") from None
     spec = view.export_spec()
     out = out or filename(spec, clock.now())
     with click.progressbar(

@@ -1,0 +1,51 @@
+"""``python manage.py place-order``: the same order service as the admin form."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from backoffice.cli.users import find_user
+from backoffice.extensions import db
+from backoffice.models import Product
+from backoffice.services.orders import OrderError, place_order
+
+
+def _order_lines(items: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``SKU:QTY`` arguments as ``(product_id, quantity)`` lines (SKUs looked up at once)."""
+    parsed = []
+    for item in items:
+        sku, _, qty = item.rpartition(":")
+        if not sku or not qty.strip().isdigit():
+            raise click.BadParameter(
+                f"{item!r} is not SKU:QUANTITY (e.g. LAMP-01:2).", param_hint="'--item'"
+            )
+        parsed.append((sku.strip().upper(), int(qty)))
+    skus = {sku for sku, _ in parsed}
+    ids = dict(
+        db.session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all()
+    )
+    unknown = sorted(skus - ids.keys())
+    if unknown:
+        raise click.ClickException("no product with SKU " + ", ".join(unknown))
+    return [(ids[sku], qty) for sku, qty in parsed]
+
+
+@click.command("place-order")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--item", "items", multiple=True, required=True, metavar="SKU:QTY", help="Repeat per line."
+)
+@click.option("--address", required=True, help="Shipping address.")
+def place_order_command(email, items, address):
+    """Place a pending order for EMAIL: prices from the products, stock taken at once."""
+    user_id, _ = find_user(email)
+    lines = _order_lines(items)
+    try:
+        order = place_order(user_id, lines, address)
+    except OrderError as exc:
+        raise click.ClickException("\n".join(exc.messages())) from None
+    db.session.commit()  # the command owns its transaction, whatever the service did
+    click.echo(f"{order} placed: {len(lines)} line(s), total {order.total}.")

@@ -1,0 +1,1 @@
+"""The command-line tools (``backoffice/cli/``), one module per command module."""
