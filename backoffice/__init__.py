@@ -9,13 +9,13 @@ from flask import Flask
 
 from backoffice.account import init_account
 from backoffice.admin import init_admin
-from backoffice.auth_sessions import init_sessions
+from backoffice.auth.forms import init_security
+from backoffice.auth.limits import init_limits
+from backoffice.auth.sessions import init_sessions
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
-from backoffice.limits import init_limits
 from backoffice.logs import init_logging
 from backoffice.outgoing_mail import init_outgoing_mail
-from backoffice.security import init_security
 from backoffice.storage import init_storage
 from backoffice.web import init_web
 from config import ConfigError, config_for_env

@@ -28,7 +28,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from backoffice import auth_events, outgoing_mail
+from backoffice import outgoing_mail
+from backoffice.auth import events as auth_events
 from backoffice.extensions import current_security, db
 from backoffice.models import Role, User
 from backoffice.models.users import LOCKED_MESSAGE

@@ -43,7 +43,7 @@ from flask_security import (
 from flask_security.utils import hash_data
 
 from backoffice import clock
-from backoffice.auth_sessions import end_current_session
+from backoffice.auth.sessions import end_current_session
 from backoffice.extensions import db
 from backoffice.services import audit, lockout
 
