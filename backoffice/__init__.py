@@ -9,13 +9,11 @@ from flask import Flask
 
 from backoffice.account import init_account
 from backoffice.admin import init_admin
-from backoffice.auth_sessions import init_sessions
+from backoffice.auth import init_auth
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
-from backoffice.limits import init_limits
 from backoffice.logs import init_logging
 from backoffice.outgoing_mail import init_outgoing_mail
-from backoffice.security import init_security
 from backoffice.storage import init_storage
 from backoffice.web import init_web
 from config import ConfigError, config_for_env
@@ -30,9 +28,7 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_extensions(app)
     init_outgoing_mail(app)
     init_storage(app)
-    init_security(app)
-    init_sessions(app)
-    init_limits(app)
+    init_auth(app)
     init_admin(app)
     init_account(app)
     init_web(app)

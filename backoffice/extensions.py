@@ -3,7 +3,7 @@
 Nothing here imports the rest of the package, so any module may import it.
 Two exceptions are built per app instead: Flask-Admin (its views hold per-app state,
 see ``init_admin``) and Flask-Security (it takes our utility classes only in its
-constructor, see ``init_security``); ``current_security()`` reaches the latter.
+constructor, see ``auth.init_auth``); ``current_security()`` reaches the latter.
 """
 
 from flask import current_app

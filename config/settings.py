@@ -114,7 +114,7 @@ class Base:
     # already-registered address (the latter gets a "you already have an account" mail).
     SECURITY_CONFIRMABLE = True
     # One answer for unknown user, wrong password, locked and suspended accounts on login,
-    # register and reset; the real reason goes to the audit log (backoffice/auth_events.py).
+    # register and reset; the real reason goes to the audit log (backoffice/auth/refusals.py).
     SECURITY_RETURN_GENERIC_RESPONSES = True
     SECURITY_PASSWORD_COMPLEXITY_CHECKER = "zxcvbn"  # noqa: S105 - a checker name
     SECURITY_ZXCVBN_MINIMUM_SCORE = 3

@@ -64,7 +64,7 @@ class User(db.Model, UserMixin, TimestampMixin):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-case (see security.LowercaseMailUtil), so a plain unique index
+    # Stored lower-case (see auth.identities.LowercaseMailUtil), so a plain unique index
     # serves case-insensitive uniqueness and login lookups.
     email: Mapped[str] = mapped_column(String(255), unique=True)
     username: Mapped[str | None] = mapped_column(String(64), unique=True)

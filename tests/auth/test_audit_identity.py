@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from backoffice.auth_events import identity_digest
+from backoffice.auth.refusals import identity_digest
 from backoffice.extensions import db
 from backoffice.models import AuditLog
 from tests.conftest import login, post_form

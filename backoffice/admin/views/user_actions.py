@@ -16,8 +16,8 @@ from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
 from backoffice.admin.bulk import BulkAction, BulkActionError, BulkResult
+from backoffice.auth.limits import email_check_limit
 from backoffice.extensions import db
-from backoffice.limits import email_check_limit
 from backoffice.models import User
 from backoffice.permissions import ADMIN, ROLE_PERMISSIONS, can
 from backoffice.ranges import parse_id

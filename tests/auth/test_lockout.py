@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from backoffice.auth_events import identity_digest
+from backoffice.auth.refusals import identity_digest
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
 from tests.conftest import PASSWORD, add_user, csrf_token, get_user, login, make_app, post_form

@@ -23,7 +23,7 @@ def _setting(name: str):
 
 
 def _user_or_address() -> str:
-    """Signed-in staff are limited per account, everyone else per address."""
+    """Signed-in staff are limited per user, everyone else per address."""
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return get_remote_address()
@@ -32,7 +32,7 @@ def _user_or_address() -> str:
 _login = limiter.limit(_setting("LOGIN_RATE_LIMIT"), methods=["POST"])
 _register = limiter.limit(_setting("REGISTER_RATE_LIMIT"), methods=["POST"])
 _reset = limiter.limit(_setting("RESET_RATE_LIMIT"), methods=["POST"])
-# Guesses at the current password: per account, so changing address does not help.
+# Guesses at the current password: per user, so changing address does not help.
 _change = limiter.limit(
     _setting("CHANGE_PASSWORD_RATE_LIMIT"), methods=["POST"], key_func=_user_or_address
 )
@@ -52,7 +52,7 @@ SIGN_IN_LIMITS = {
 
 
 def init_limits(app: Flask) -> None:
-    """Bind the limiter and wrap Flask-Security's views (call after ``init_security``)."""
+    """Bind the limiter and wrap Flask-Security's views (``init_auth``, once they exist)."""
     limiter.init_app(app)
     if app.config["ENV_NAME"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
         "memory"

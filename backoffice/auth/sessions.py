@@ -98,7 +98,7 @@ def _record_activity(session_id: str) -> None:
 
 
 def init_sessions(app: Flask) -> None:
-    """Wrap the user loader and connect the handlers (call after ``init_security``)."""
+    """Wrap the user loader and connect the handlers (``init_auth``, after Flask-Security)."""
     _wrap_user_loader(app)
     user_authenticated.connect(_on_login, sender=app)
     user_logged_out.connect(_on_logout, sender=app)
