@@ -231,16 +231,7 @@ class UserProfileView(AvatarFormMixin, SecuredModelView):
     column_filters = ("full_name", "zipcode", "updated_at")
     column_labels = {"user.email": "User", "contact_email": "Contact email"}
     column_formatters = {"avatar": avatar_column}
-    form_columns = (
-        "avatar",
-        "full_name",
-        "bio",
-        "address",
-        "zipcode",
-        "phone",
-        "contact_email",
-        "website",
-    )
+    form_columns = UserProfile.PERSONAL
     form_extra_fields = {"avatar": AvatarUploadField("Avatar")}
     _text = {"filters": [strip_filter]}
     form_args = {
