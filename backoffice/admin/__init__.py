@@ -21,7 +21,7 @@ def init_admin(app: Flask) -> Admin:
     admin = Admin(
         name=app.config.get("APP_NAME", "Backoffice"),
         theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
-        index_view=DashboardView(name="Dashboard", url="/admin", template="admin/index.html"),
+        index_view=DashboardView(name="Dashboard", url="/admin"),
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(UserView(User, db, category="Accounts", name="Users"))

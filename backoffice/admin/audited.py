@@ -47,8 +47,9 @@ class AuditedMixin:
         _remember(model)
         return super().update_model(form, model)
 
-    def _on_model_change(self, form, model, is_created: bool) -> None:
-        super()._on_model_change(form, model, is_created)
+    def model_changed(self, form, model, is_created: bool) -> None:
+        """Record the create or update, as ``on_model_change`` left the record."""
+        super().model_changed(form, model, is_created)
         name = self.model.__name__
         if is_created:
             db.session.flush()  # the new id, defaults and children

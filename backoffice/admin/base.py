@@ -15,7 +15,7 @@ from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
 from backoffice.admin.formatting import PresentationMixin
-from backoffice.admin.listing import CountedListMixin, ListQueryMixin
+from backoffice.admin.listing import CountedListMixin, ListQueryMixin, ViewHooksMixin
 from backoffice.extensions import db
 from backoffice.permissions import can
 from backoffice.ranges import parse_id
@@ -97,6 +97,7 @@ class SecuredModelView(
     CountedListMixin,
     BulkActionsMixin,
     ListQueryMixin,
+    ViewHooksMixin,
     ModelView,
 ):
     """A ModelView whose create/edit/delete/export rights follow the user's permissions.
@@ -160,15 +161,12 @@ class SecuredModelView(
     def _has(permission: str | None) -> bool:
         return permission is not None and can(current_user, permission)
 
-    def _handle_view(self, name, **kwargs):
+    def check_endpoint(self, name: str) -> None:
         """Refuse with 403 any endpoint whose right the user lacks, not just hide its button."""
-        response = super()._handle_view(name, **kwargs)
-        if response is not None:
-            return response
+        super().check_endpoint(name)
         right = _ENDPOINT_RIGHTS.get(name)
         if right and not getattr(self, right):
             abort(403)
-        return None
 
     def get_one(self, id):
         """The row an exact id names (details, edit, delete, inline edit); any other id is a 404.

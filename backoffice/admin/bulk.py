@@ -111,12 +111,6 @@ class BulkActionsMixin:
         kwargs.setdefault("filter_errors", self.filter_errors())
         return super().render(template, **kwargs)
 
-    def model_noun(self, count: int = 2) -> str:
-        """Plural or singular lower-case name of the rows, for messages."""
-        name = self.name.lower() if self.name else self.model.__name__.lower()
-        singular = name[:-1] if name.endswith("s") else name
-        return singular if count == 1 else singular + "s"
-
     def _bulk_action(self) -> BulkAction:
         name = request.form.get("action", "")
         action = next((a for a in self.get_bulk_actions() if a.name == name), None)

@@ -12,6 +12,7 @@ from flask_admin.model.filters import convert
 from flask_admin.model.form import converts
 
 from backoffice import ranges
+from backoffice.admin.listing import ViewLabelsMixin
 from backoffice.admin.numbers import DECIMAL_FILTERS, INT_FILTERS, AmountField, BoundedIntegerField
 
 
@@ -27,19 +28,11 @@ class FilterConverter(SQLAFilterConverter):
         return self.conv_datetime(column, name, **kwargs)
 
 
-class ModelConverter(AdminModelConverter):
-    """Range-checked integer and amount fields; ``UTCDateTime`` gets the datetime field."""
+class ModelConverter(ViewLabelsMixin, AdminModelConverter):
+    """Range-checked integer and amount fields; ``UTCDateTime`` gets the datetime field.
 
-    def _get_label(self, name: str, field_args) -> str | None:
-        """The view's label for the column, else its name in the view's wording.
-
-        Flask-Admin stops at ``column_labels`` when a view has one, so unlisted fields
-        fell back to WTForms' title case ("Shipping Address") in those views only.
-        """
-        label = super()._get_label(name, field_args)
-        if label is None and hasattr(self.view, "prettify_name"):
-            return self.view.prettify_name(name)
-        return label
+    Every field is labelled in the view's wording (ViewLabelsMixin).
+    """
 
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args, **extra):

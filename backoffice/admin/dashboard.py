@@ -14,6 +14,9 @@ from backoffice.services import dashboard
 class DashboardView(SecuredMixin, AdminIndexView):
     """The dashboard, closed to everyone but staff (anonymous visitors log in first)."""
 
+    #: Ours, not the ``template=`` argument, which Flask-Admin keeps in a private member.
+    template = "admin/index.html"
+
     @expose("/")
     def index(self):
         """Users, orders, revenue, low stock and recent orders, with two SVG charts."""
@@ -22,4 +25,4 @@ class DashboardView(SecuredMixin, AdminIndexView):
             "revenue": daily_columns("Revenue per day, last 30 days (UTC)", data.revenue_by_day),
             "statuses": category_rows("Orders by status", list(data.orders_by_status.items())),
         }
-        return self.render(self._template, data=data, charts=charts)
+        return self.render(self.template, data=data, charts=charts)

@@ -4,7 +4,7 @@ Replaces Flask-Admin's export (which loads every row as an ORM object first) at 
 same URL, ``/admin/<model>/export/csv/?<the list's query string>``, so the list's
 Export button keeps working; ``&bom=1`` adds a byte-order mark for Excel. The
 "Export selected as CSV" bulk action streams ticked rows (or all matches) the same
-way. Exporting needs the view's read permission (checked in ``_handle_view`` and by
+way. Exporting needs the view's read permission (checked in ``check_endpoint`` and by
 the bulk framework), changes nothing, and leaves an ``export`` audit entry.
 
 A filter that cannot be applied is a 400 (``ListQueryMixin``), never "every row".
@@ -23,7 +23,7 @@ from sqlalchemy import Select, inspect
 
 from backoffice import clock
 from backoffice.admin.bulk import BulkAction
-from backoffice.admin.listing import FilterError
+from backoffice.admin.listing import FilterError, admin_views
 from backoffice.extensions import db
 from backoffice.services import audit
 from backoffice.services.counts import count_rows
@@ -75,13 +75,9 @@ class ExportMixin:
             args["bom"] = "1"
         return self.get_url(".export", export_type="csv", **args)
 
-    def _request_sort(self) -> tuple[str | None, bool]:
-        column = self._get_column_by_idx(request.args.get("sort", None, type=int))
-        return (column[0] if column else None), bool(request.args.get("desc", 0, type=int))
-
     def export_rows(self, query, joins: dict, sort_column: str | None, desc: bool) -> Select:
         """The SELECT of the export columns for a filtered list query, sorted like the list."""
-        query, _ = self._apply_sorting(query, joins, sort_column, desc)
+        query = self.sorted_query(query, joins, sort_column, desc)
         return query.with_entities(*self.export_spec().expressions()).statement
 
     def export_query(
@@ -107,7 +103,7 @@ class ExportMixin:
             filters = self.request_filters()
         except FilterError as exc:
             return error_response(400, str(exc))
-        rows, count = self.export_query(request.args.get("search"), filters, *self._request_sort())
+        rows, count = self.export_query(request.args.get("search"), filters, *self.request_sort())
         return self.export_response(rows, count, "all matching", query=_list_query())
 
     def get_bulk_actions(self) -> tuple[BulkAction, ...]:
@@ -128,7 +124,7 @@ class ExportMixin:
     def _export_selected(self, ids: Select, params: dict) -> Response:
         pk = inspect(self.model).primary_key[0]
         query = self.get_query().filter(pk.in_(ids.scalar_subquery()))
-        rows = self.export_rows(query, {}, *self._request_sort())
+        rows = self.export_rows(query, {}, *self.request_sort())
         bom = request.form.get("action") == "export_csv_bom"
         return self.export_response(
             rows, params["count"], params["scope_text"], query=params["scope_audit"], bom=bom
@@ -174,8 +170,7 @@ def _list_query() -> dict:
 
 def export_view(admin, name: str) -> ExportMixin:
     """The admin view exporting ``name`` (``order`` or ``orders``), for the CLI."""
-    # Flask-Admin keeps its views in Admin._views and offers no public accessor.
-    views = [v for v in admin._views if isinstance(v, ExportMixin)]
+    views = [v for v in admin_views(admin) if isinstance(v, ExportMixin)]
     for view in views:
         if name.lower() in (view.endpoint, view.export_spec().name):
             return view

@@ -72,9 +72,11 @@ class PresentationMixin:
     column_type_formatters = LIST_FORMATTERS
     column_type_formatters_detail = DETAIL_FORMATTERS
 
-    def _prettify_name(self, name: str) -> str:
-        """Column headings and detail labels, in sentence case."""
-        return sentence_case(name)
+    def get_column_name(self, field: str) -> str:
+        """Column headings, filter names and detail labels: the view's label, else sentence case."""
+        if self.column_labels and field in self.column_labels:
+            return self.column_labels[field]
+        return sentence_case(field)
 
     def prettify_name(self, name: str) -> str:
         """Form field labels (Flask-Admin's form converter looks for this name)."""

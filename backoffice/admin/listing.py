@@ -1,4 +1,14 @@
-"""List queries: one strict reading of the filters, and pages at a fixed cost.
+"""List queries, and the one module that touches Flask-Admin's private members.
+
+Flask-Admin keeps much of what a list, a form or a view needs in private members
+(``_apply_filters``, ``_filter_args``, ``_handle_view``, ``Admin._views``, ...). Every
+use or override of one is here, behind a small public name (``filtered_query``,
+``sorted_query``, ``check_endpoint``, ``model_changed``, ``admin_views``, ...), so an
+upgrade that renames one breaks this module only, and loudly:
+``tests/admin/test_framework_room.py`` fails when another module touches one, or
+when one this module relies on is gone from the installed Flask-Admin.
+
+The list: one strict reading of the filters, and pages at a fixed cost.
 
 Flask-Admin's list drops a filter it cannot apply (flashing a bad value, ignoring an
 unknown name) and lists every row instead. That is tolerable for a page someone is
@@ -128,6 +138,21 @@ class ListQueryMixin:
             query, _, joins, _ = self._apply_filters(query, None, joins, {}, filters)
         return query, joins
 
+    def request_sort(self) -> tuple[str | None, bool]:
+        """``(column, descending)`` of the request's ``sort=<index>&desc=1`` (None: default)."""
+        column = self._get_column_by_idx(request.args.get("sort", None, type=int))
+        return (column[0] if column else None), bool(request.args.get("desc", 0, type=int))
+
+    def sorted_query(self, query, joins: dict, column: str | None, descending: bool):
+        """``query`` sorted as the list sorts by ``column`` (None: the view's default sort)."""
+        return self._apply_sorting(query, joins, column, descending)[0]
+
+    def model_noun(self, count: int = 2) -> str:
+        """Plural or singular lower-case name of the rows, for messages."""
+        name = self.name.lower() if self.name else self.model.__name__.lower()
+        singular = name[:-1] if name.endswith("s") else name
+        return singular if count == 1 else singular + "s"
+
 
 class CountedListMixin:
     """``get_list`` with ``list_loader_options`` and an estimate-or-exact ``ListCount``.
@@ -182,6 +207,51 @@ class CountedListMixin:
         query, joins, alias = self._apply_path_joins(query, joins, sort_joins, inner_join=True)
         column = sort_field if alias is None else getattr(alias, sort_field.key)
         return query.order_by(desc(column) if sort_desc else column), joins
+
+
+class ViewHooksMixin:
+    """Public hooks where Flask-Admin offers only private ones, for a ModelView."""
+
+    def check_endpoint(self, name: str) -> None:
+        """Runs before endpoint ``name`` once the view is accessible; abort to refuse it."""
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is None:
+            self.check_endpoint(name)
+        return response
+
+    def model_changed(self, form, model, is_created: bool) -> None:
+        """Runs right after ``on_model_change`` on every create and update, before the commit."""
+
+    def apply_model_change(self, form, model, is_created: bool) -> None:
+        """``on_model_change`` then ``model_changed``, as Flask-Admin's own create and update
+        run them, for a view that replaces ``create_model`` or ``update_model``."""
+        self._on_model_change(form, model, is_created)
+
+    def _on_model_change(self, form, model, is_created: bool) -> None:
+        super()._on_model_change(form, model, is_created)
+        self.model_changed(form, model, is_created)
+
+
+class ViewLabelsMixin:
+    """For a form converter: fields the view's ``column_labels`` leave out get its
+    ``prettify_name``, as in views without labels.
+
+    Flask-Admin stops at ``column_labels`` when a view has one, so unlisted fields fell
+    back to WTForms' title case ("Shipping Address") in those views only.
+    """
+
+    def _get_label(self, name: str, field_args) -> str | None:
+        label = super()._get_label(name, field_args)
+        if label is None and hasattr(self.view, "prettify_name"):
+            return self.view.prettify_name(name)
+        return label
+
+
+def admin_views(admin) -> list:
+    """Every view added to ``admin``, in order (Flask-Admin has no public accessor)."""
+    return list(admin._views)
 
 
 def _required(attr) -> bool:

@@ -43,6 +43,8 @@ class PrefixAjaxLoader(QueryAjaxModelLoader):
     ):
         super().__init__(name, db, model, fields=fields, **options)
         self.where = tuple(where)
+        #: The fields' columns, in order (Flask-Admin keeps its own list private).
+        self.columns = [getattr(model, f) for f in fields]
         self.normalisers = [(normalise or {}).get(f, str.lower) for f in fields]
 
     def get_one(self, pk):
@@ -61,10 +63,10 @@ class PrefixAjaxLoader(QueryAjaxModelLoader):
         term = (term or "").strip()
         if term:
             matches = []
-            for field, normalise in zip(self._cached_fields, self.normalisers, strict=True):
+            for field, normalise in zip(self.columns, self.normalisers, strict=True):
                 prefix = normalise(term)
                 matches.append(and_(field >= prefix, field < prefix + _TOP))
             query = query.filter(or_(*matches))
         # The key breaks ties, so paging through equal names neither skips nor repeats.
-        order = (self._cached_fields[0], inspect(self.model).primary_key[0])
+        order = (self.columns[0], inspect(self.model).primary_key[0])
         return query.order_by(*order).offset(offset).limit(limit).all()

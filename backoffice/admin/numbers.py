@@ -20,59 +20,56 @@ from backoffice import ranges
 AMOUNT_MESSAGE = "Enter an amount such as 19.99."
 
 
-class _IntValue:
-    """``clean`` for one whole number in the column's range."""
+class _OneValue:
+    """``clean`` for one value the column can hold; ``parse(value, column)`` reads it."""
 
     def clean(self, value):
-        """The number, or ValueError when the column cannot hold it."""
-        return ranges.parse_int(value, self.column)
+        """The value, or ValueError when the column cannot hold it."""
+        return self.parse(value, self.column)
 
 
-class _IntValues:
-    """``clean`` for a comma-separated list of whole numbers in the column's range."""
-
-    def clean(self, value):
-        """The numbers, or ValueError when any of them is not one the column can hold."""
-        return [ranges.parse_int(v, self.column) for v in value.split(",") if v.strip()]
-
-
-class _DecimalValue:
-    """``clean`` for one finite decimal the column can hold (not a float: no NaN, no inf)."""
+class _ValueList(_OneValue):
+    """``clean`` for a comma-separated list of such values."""
 
     def clean(self, value):
-        """The Decimal, or ValueError."""
-        return ranges.parse_decimal(value, self.column)
+        """The values, or ValueError when any of them is not one the column can hold."""
+        return [self.parse(v, self.column) for v in value.split(",") if v.strip()]
 
 
-class _DecimalValues:
-    """``clean`` for a comma-separated list of such decimals."""
+def _ranged(parse, single: tuple, lists: tuple) -> tuple:
+    """Flask-Admin's filters for one kind of number, each reading values with ``parse``."""
 
-    def clean(self, value):
-        """The Decimals, or ValueError when any of them is refused."""
-        return [ranges.parse_decimal(v, self.column) for v in value.split(",") if v.strip()]
+    def checked(base, values):
+        doc = f"{base.__name__}, range-checked."
+        return type(base.__name__, (values, base), {"__doc__": doc, "parse": staticmethod(parse)})
+
+    return (
+        *(checked(base, _OneValue) for base in single),
+        filters.FilterEmpty,
+        *(checked(base, _ValueList) for base in lists),
+    )
 
 
-def _ranged(base, parser):
-    return type(base.__name__, (parser, base), {"__doc__": f"{base.__name__}, range-checked."})
-
-
-INT_FILTERS = (
-    _ranged(filters.IntEqualFilter, _IntValue),
-    _ranged(filters.IntNotEqualFilter, _IntValue),
-    _ranged(filters.IntGreaterFilter, _IntValue),
-    _ranged(filters.IntSmallerFilter, _IntValue),
-    filters.FilterEmpty,
-    _ranged(filters.IntInListFilter, _IntValues),
-    _ranged(filters.IntNotInListFilter, _IntValues),
+INT_FILTERS = _ranged(
+    ranges.parse_int,
+    (
+        filters.IntEqualFilter,
+        filters.IntNotEqualFilter,
+        filters.IntGreaterFilter,
+        filters.IntSmallerFilter,
+    ),
+    (filters.IntInListFilter, filters.IntNotInListFilter),
 )
-DECIMAL_FILTERS = (
-    _ranged(filters.FloatEqualFilter, _DecimalValue),
-    _ranged(filters.FloatNotEqualFilter, _DecimalValue),
-    _ranged(filters.FloatGreaterFilter, _DecimalValue),
-    _ranged(filters.FloatSmallerFilter, _DecimalValue),
-    filters.FilterEmpty,
-    _ranged(filters.FloatInListFilter, _DecimalValues),
-    _ranged(filters.FloatNotInListFilter, _DecimalValues),
+# Finite Decimals rather than Flask-Admin's floats: no NaN, no inf.
+DECIMAL_FILTERS = _ranged(
+    ranges.parse_decimal,
+    (
+        filters.FloatEqualFilter,
+        filters.FloatNotEqualFilter,
+        filters.FloatGreaterFilter,
+        filters.FloatSmallerFilter,
+    ),
+    (filters.FloatInListFilter, filters.FloatNotInListFilter),
 )
 
 

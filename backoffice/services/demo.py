@@ -32,13 +32,15 @@ Progress = Callable[[str, int], None]
 SEEDED = (User, UserProfile, Product, Book, Order, OrderItem)
 
 
-def _batches(total: int, size: int) -> Iterator[range]:
-    for start in range(0, total, size):
-        yield range(start, min(start + size, total))
-
-
 def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _new_ids(model, count: int, size: int) -> Iterator[range]:
+    """Ids for ``count`` new rows of ``model`` after its last one, ``size`` at a time."""
+    first = _next_id(model)
+    for start in range(first, first + count, size):
+        yield range(start, min(start + size, first + count))
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -53,12 +55,10 @@ def _pick(rng: random.Random, seq):
 def seed_users(rng: random.Random, count: int, progress: Progress, batch: int = 10000) -> None:
     """Customers with profiles; all share one bcrypt hash, computed once."""
     password = hash_password(DEMO_PASSWORD)
-    first_id = _next_id(User)
     now = clock.now()
-    for chunk in _batches(count, batch):
+    for chunk in _new_ids(User, count, batch):
         users, profiles = [], []
-        for n in chunk:
-            uid = first_id + n
+        for uid in chunk:
             first, last = _pick(rng, words.FIRST), _pick(rng, words.LAST)
             city, zip_prefix = _pick(rng, words.CITIES)
             created = now - dt.timedelta(seconds=rng.random() * TWO_YEARS)
@@ -157,13 +157,11 @@ def seed_orders(rng: random.Random, count: int, progress: Progress, batch: int =
     products = db.session.execute(select(Product.id, Product.price)).all()
     if count and (not users or not products):
         raise ValueError("Orders need users and products first.")
-    first_id = _next_id(Order)
     item_id = _next_id(OrderItem)
     now = clock.now()
-    for chunk in _batches(count, batch):
+    for chunk in _new_ids(Order, count, batch):
         orders, items = [], []
-        for n in chunk:
-            oid = first_id + n
+        for oid in chunk:
             age = rng.random() * TWO_YEARS
             created = now - dt.timedelta(seconds=age)
             old = age > 14 * DAY

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backoffice import clock
 from backoffice.extensions import db
-from backoffice.models import User, ensure_profile, new_uniquifier
+from backoffice.models import User, UserProfile, ensure_profile, new_uniquifier
 from backoffice.permissions import can
 from backoffice.services import audit, sessions
 from backoffice.services.accounts import (
@@ -20,18 +20,6 @@ from backoffice.services.accounts import (
     lock_admins,
 )
 from backoffice.services.avatars import delete_avatar_files_after_commit
-
-#: Profile fields holding personal data; all are cleared.
-PROFILE_FIELDS = (
-    "full_name",
-    "bio",
-    "address",
-    "zipcode",
-    "phone",
-    "contact_email",
-    "website",
-    "avatar",
-)
 
 
 def placeholder_email(user_id: int) -> str:
@@ -69,7 +57,7 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
     )
     profile = ensure_profile(user)
     delete_avatar_files_after_commit(profile.avatar)  # the files go only if the erasure commits
-    for name in PROFILE_FIELDS:
+    for name in UserProfile.PERSONAL:
         setattr(profile, name, None)
     user.email = placeholder_email(user.id)
     user.username = None

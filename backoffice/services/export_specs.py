@@ -26,6 +26,22 @@ def _created_updated(model) -> tuple[ExportColumn, ExportColumn]:
     )
 
 
+def _with_id_and_times(name: str, model, *columns: ExportColumn) -> ExportSpec:
+    """A spec whose first column is the row's ID and whose last two are its timestamps."""
+    return ExportSpec(
+        name, model, (ExportColumn("ID", model.id, "int"), *columns, *_created_updated(model))
+    )
+
+
+def _for_sale(model) -> tuple[ExportColumn, ...]:
+    """Price, stock and availability, as every catalogue item has them."""
+    return (
+        ExportColumn("Price", model.price, "money"),
+        ExportColumn("Stock", model.stock, "int"),
+        ExportColumn("Available", model.is_available, "bool"),
+    )
+
+
 def _build_specs() -> dict[str, ExportSpec]:
     # Explicit lists only: a password hash, token or uniquifier can never slip in.
     role_names = (
@@ -35,73 +51,53 @@ def _build_specs() -> dict[str, ExportSpec]:
         .correlate(User)
         .scalar_subquery()
     )
-    user = ExportSpec(
+    user = _with_id_and_times(
         "users",
         User,
-        (
-            ExportColumn("ID", User.id, "int"),
-            ExportColumn("Email", User.email),
-            ExportColumn("Username", User.username),
-            _related("Full name", UserProfile.full_name, UserProfile.user_id == User.id, User),
-            ExportColumn("Roles", role_names, "formatted"),
-            ExportColumn("Active", User.active, "bool"),
-            ExportColumn("Confirmed at", User.confirmed_at, "datetime"),
-            ExportColumn("Last login at", User.last_login_at, "datetime"),
-            ExportColumn("Login count", User.login_count, "int"),
-            ExportColumn("Failed logins", User.failed_logins, "int"),
-            ExportColumn("Locked until", User.locked_until, "datetime"),
-            ExportColumn("Erased at", User.erased_at, "datetime"),
-            *_created_updated(User),
-        ),
+        ExportColumn("Email", User.email),
+        ExportColumn("Username", User.username),
+        _related("Full name", UserProfile.full_name, UserProfile.user_id == User.id, User),
+        ExportColumn("Roles", role_names, "formatted"),
+        ExportColumn("Active", User.active, "bool"),
+        ExportColumn("Confirmed at", User.confirmed_at, "datetime"),
+        ExportColumn("Last login at", User.last_login_at, "datetime"),
+        ExportColumn("Login count", User.login_count, "int"),
+        ExportColumn("Failed logins", User.failed_logins, "int"),
+        ExportColumn("Locked until", User.locked_until, "datetime"),
+        ExportColumn("Erased at", User.erased_at, "datetime"),
     )
-    profile = ExportSpec(
+    profile = _with_id_and_times(
         "profiles",
         UserProfile,
-        (
-            ExportColumn("ID", UserProfile.id, "int"),
-            ExportColumn("User ID", UserProfile.user_id, "int"),
-            _related("User email", User.email, User.id == UserProfile.user_id, UserProfile),
-            ExportColumn("Full name", UserProfile.full_name),
-            ExportColumn("Phone", UserProfile.phone),
-            ExportColumn("Address", UserProfile.address),
-            ExportColumn("Zip code", UserProfile.zipcode),
-            ExportColumn("Contact email", UserProfile.contact_email),
-            ExportColumn("Website", UserProfile.website),
-            ExportColumn("Bio", UserProfile.bio),
-            *_created_updated(UserProfile),
-        ),
+        ExportColumn("User ID", UserProfile.user_id, "int"),
+        _related("User email", User.email, User.id == UserProfile.user_id, UserProfile),
+        ExportColumn("Full name", UserProfile.full_name),
+        ExportColumn("Phone", UserProfile.phone),
+        ExportColumn("Address", UserProfile.address),
+        ExportColumn("Zip code", UserProfile.zipcode),
+        ExportColumn("Contact email", UserProfile.contact_email),
+        ExportColumn("Website", UserProfile.website),
+        ExportColumn("Bio", UserProfile.bio),
     )
-    product = ExportSpec(
+    product = _with_id_and_times(
         "products",
         Product,
-        (
-            ExportColumn("ID", Product.id, "int"),
-            ExportColumn("SKU", Product.sku),
-            ExportColumn("Name", Product.name),
-            ExportColumn("Category", Product.category),
-            ExportColumn("Price", Product.price, "money"),
-            ExportColumn("Stock", Product.stock, "int"),
-            ExportColumn("Available", Product.is_available, "bool"),
-            ExportColumn("Description", Product.description),
-            *_created_updated(Product),
-        ),
+        ExportColumn("SKU", Product.sku),
+        ExportColumn("Name", Product.name),
+        ExportColumn("Category", Product.category),
+        *_for_sale(Product),
+        ExportColumn("Description", Product.description),
     )
-    book = ExportSpec(
+    book = _with_id_and_times(
         "books",
         Book,
-        (
-            ExportColumn("ID", Book.id, "int"),
-            ExportColumn("ISBN", Book.isbn),
-            ExportColumn("Title", Book.title),
-            ExportColumn("Author", Book.author),
-            ExportColumn("Publisher", Book.publisher),
-            ExportColumn("Year", Book.published_year, "int"),
-            ExportColumn("Genre", Book.genre),
-            ExportColumn("Price", Book.price, "money"),
-            ExportColumn("Stock", Book.stock, "int"),
-            ExportColumn("Available", Book.is_available, "bool"),
-            *_created_updated(Book),
-        ),
+        ExportColumn("ISBN", Book.isbn),
+        ExportColumn("Title", Book.title),
+        ExportColumn("Author", Book.author),
+        ExportColumn("Publisher", Book.publisher),
+        ExportColumn("Year", Book.published_year, "int"),
+        ExportColumn("Genre", Book.genre),
+        *_for_sale(Book),
     )
     order = ExportSpec(
         "orders",

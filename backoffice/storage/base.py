@@ -50,13 +50,17 @@ def validate_key(key: object) -> str:
     return key
 
 
-def is_valid_key(key: object) -> bool:
-    """Tell whether ``key`` is a well-formed storage key (see ``validate_key``)."""
+def _passes(check, value: object) -> bool:
     try:
-        validate_key(key)
+        check(value)
     except InvalidKey:
         return False
     return True
+
+
+def is_valid_key(key: object) -> bool:
+    """Tell whether ``key`` is a well-formed storage key (see ``validate_key``)."""
+    return _passes(validate_key, key)
 
 
 def new_key(prefix: str, ext: str) -> str:
@@ -76,11 +80,7 @@ def validate_temp_name(name: object) -> str:
 
 def is_temp_name(name: object) -> bool:
     """Tell whether ``name`` names a temporary file (see ``validate_temp_name``)."""
-    try:
-        validate_temp_name(name)
-    except InvalidKey:
-        return False
-    return True
+    return _passes(validate_temp_name, name)
 
 
 def temp_name(final_name: str) -> str:

@@ -89,9 +89,8 @@ class AuditLogView(SecuredModelView):
         """Rows of the log are entries ("all 3 matching entries")."""
         return "entry" if count == 1 else "entries"
 
-    def _handle_view(self, name, **kwargs):
+    def check_endpoint(self, name: str) -> None:
         """Refuse every endpoint that could write, before anything else happens."""
-        response = super()._handle_view(name, **kwargs)
-        if response is None and name in _REFUSED:
+        super().check_endpoint(name)
+        if name in _REFUSED:
             abort(403)
-        return response

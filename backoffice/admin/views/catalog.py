@@ -9,8 +9,17 @@ from backoffice.admin.base import SecuredModelView
 from backoffice.admin.stock_guard import StockGuardMixin
 from backoffice.validation import isbn, isbn_filter, money, strip_filter, upper_filter
 
-_STOCK = {"validators": [NumberRange(min=0, message="Stock cannot be negative.")]}
-_PRICE = {"validators": [InputRequired(message="Price is required."), money], "places": 2}
+#: The form fields every catalogue item ends with, and their rules.
+_FOR_SALE = ("price", "stock", "stock_seen", "is_available")
+_FOR_SALE_ARGS = {
+    "price": {"validators": [InputRequired(message="Price is required."), money], "places": 2},
+    "stock": {"validators": [NumberRange(min=0, message="Stock cannot be negative.")]},
+}
+
+
+def _required_text(max_length: int, clean=strip_filter) -> dict:
+    """Form args of a required text field: at most ``max_length`` characters, ``clean``-ed."""
+    return {"validators": [DataRequired(), Length(max=max_length)], "filters": [clean]}
 
 
 class ProductView(StockGuardMixin, SecuredModelView):
@@ -21,15 +30,7 @@ class ProductView(StockGuardMixin, SecuredModelView):
     delete_permission = "history.delete"
 
     column_list = ("name", "sku", "category", "price", "stock", "is_available", "updated_at")
-    column_sortable_list = (
-        "name",
-        "sku",
-        "category",
-        "price",
-        "stock",
-        "is_available",
-        "updated_at",
-    )
+    column_sortable_list = column_list
     column_default_sort = ("name", False)
     column_searchable_list = ("name", "sku")
     column_filters = ("category", "price", "stock", "is_available", "created_at")
@@ -45,22 +46,12 @@ class ProductView(StockGuardMixin, SecuredModelView):
         "created_at",
         "updated_at",
     )
-    form_columns = (
-        "name",
-        "sku",
-        "category",
-        "description",
-        "price",
-        "stock",
-        "stock_seen",
-        "is_available",
-    )
+    form_columns = ("name", "sku", "category", "description", *_FOR_SALE)
     form_args = {
-        "name": {"validators": [DataRequired(), Length(max=200)], "filters": [strip_filter]},
-        "sku": {"validators": [DataRequired(), Length(max=64)], "filters": [upper_filter]},
-        "category": {"validators": [DataRequired(), Length(max=80)], "filters": [strip_filter]},
-        "price": _PRICE,
-        "stock": _STOCK,
+        "name": _required_text(200),
+        "sku": _required_text(64, upper_filter),
+        "category": _required_text(80),
+        **_FOR_SALE_ARGS,
     }
     bulk_actions = product_actions()
 
@@ -87,21 +78,10 @@ class BookView(StockGuardMixin, SecuredModelView):
     column_searchable_list = ("title", "author", "isbn")
     column_filters = ("author", "genre", "published_year", "price", "stock", "is_available")
     column_labels = {"isbn": "ISBN", "published_year": "Year", "is_available": "Available"}
-    form_columns = (
-        "title",
-        "author",
-        "isbn",
-        "publisher",
-        "published_year",
-        "genre",
-        "price",
-        "stock",
-        "stock_seen",
-        "is_available",
-    )
+    form_columns = ("title", "author", "isbn", "publisher", "published_year", "genre", *_FOR_SALE)
     form_args = {
-        "title": {"validators": [DataRequired(), Length(max=255)], "filters": [strip_filter]},
-        "author": {"validators": [DataRequired(), Length(max=200)], "filters": [strip_filter]},
+        "title": _required_text(255),
+        "author": _required_text(200),
         "isbn": {"label": "ISBN", "validators": [DataRequired(), isbn], "filters": [isbn_filter]},
         "published_year": {
             "validators": [
@@ -109,7 +89,6 @@ class BookView(StockGuardMixin, SecuredModelView):
                 NumberRange(min=1450, max=2100, message="Enter a year between 1450 and 2100."),
             ]
         },
-        "price": _PRICE,
-        "stock": _STOCK,
+        **_FOR_SALE_ARGS,
     }
     bulk_actions = book_actions()

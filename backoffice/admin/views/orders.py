@@ -140,7 +140,7 @@ class OrderView(SecuredModelView):
             order = place_order(
                 getattr(customer, "id", None), lines, form.shipping_address.data, commit=False
             )
-            self._on_model_change(form, order, True)
+            self.apply_model_change(form, order, True)
             db.session.commit()
         except OrderError as exc:
             show_order_errors(form, exc, positions)
@@ -160,7 +160,7 @@ class OrderView(SecuredModelView):
                 # hook reading its history) in step with it.
                 model.status = target
             model.shipping_address = form.shipping_address.data
-            self._on_model_change(form, model, False)
+            self.apply_model_change(form, model, False)
             db.session.commit()
         except OrderError as exc:
             show_order_errors(form, exc)

@@ -12,14 +12,14 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import Email, Length, Optional
 
 from backoffice import clock
-from backoffice.admin.avatars import AvatarFormMixin, AvatarUploadField, avatar_column
-from backoffice.admin.base import SecuredModelView
-from backoffice.admin.views.user_actions import (
+from backoffice.admin.actions.users import (
     USER_BULK_ACTIONS,
     AccountControlsMixin,
     lock_cell,
     status_cell,
 )
+from backoffice.admin.avatars import AvatarFormMixin, AvatarUploadField, avatar_column
+from backoffice.admin.base import SecuredModelView
 from backoffice.models import Role, User, UserProfile, new_uniquifier
 from backoffice.ranges import parse_id
 from backoffice.services import accounts, audit
@@ -231,16 +231,7 @@ class UserProfileView(AvatarFormMixin, SecuredModelView):
     column_filters = ("full_name", "zipcode", "updated_at")
     column_labels = {"user.email": "User", "contact_email": "Contact email"}
     column_formatters = {"avatar": avatar_column}
-    form_columns = (
-        "avatar",
-        "full_name",
-        "bio",
-        "address",
-        "zipcode",
-        "phone",
-        "contact_email",
-        "website",
-    )
+    form_columns = UserProfile.PERSONAL
     form_extra_fields = {"avatar": AvatarUploadField("Avatar")}
     _text = {"filters": [strip_filter]}
     form_args = {
