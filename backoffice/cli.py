@@ -117,6 +117,7 @@ def seed_demo(users, products, books, orders, seed, if_empty):
             seed=seed,
             progress=lambda _what, n: bar.update(n),
         )
+    db.session.commit()
     click.echo(
         f"Created {users:,} customers, {products:,} products, {books:,} books, {orders:,} orders."
     )
@@ -156,7 +157,9 @@ def place_order_command(email, items, address):
     lines = _order_lines(items)
     try:
         order = place_order(user_id, lines, address)
+        db.session.commit()
     except OrderError as exc:
+        db.session.rollback()
         for message in exc.messages():
             click.echo(f"error: {message}", err=True)
         raise SystemExit(1) from None

@@ -16,6 +16,7 @@ from wtforms import Field, ValidationError
 from wtforms.utils import unset_value
 from wtforms.widgets import FileInput
 
+from backoffice.extensions import db
 from backoffice.services.avatars import AvatarStoreError, replace_avatar, store_avatar
 from backoffice.services.images import AvatarError, process_avatar
 from backoffice.web.media import avatar_url
@@ -109,8 +110,10 @@ class AvatarFormMixin:
         if not isinstance(field, AvatarUploadField) or not field.changes_avatar:
             return save_row(form, model)
         try:
-            key = store_avatar(field.processed) if field.processed else None
-            return replace_avatar(model, key, save=lambda: save_row(form, model))
+            replace_avatar(model, store_avatar(field.processed) if field.processed else None)
         except AvatarStoreError as exc:
+            db.session.rollback()  # a stored new avatar goes with it
             flash(str(exc), "error")
             return False
+        # The row's save commits (the old files go) or rolls back (the new ones go).
+        return save_row(form, model)

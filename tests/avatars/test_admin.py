@@ -175,13 +175,14 @@ def test_database_refusing_the_save_removes_the_new_files(
 
 
 @local_only
-def test_service_commit_failure_removes_the_new_files(app, users, store, profile_save_refused):
+def test_a_failed_transaction_removes_the_new_files(app, users, store, profile_save_refused):
     key = give_avatar(app, users["customer"])
     with app.app_context():
         profile = db.session.get(User, users["customer"]).profile
+        set_avatar(profile, jpeg())
         profile.full_name = "refuse me"
         with pytest.raises(SQLAlchemyError):
-            set_avatar(profile, jpeg())
+            db.session.commit()
     assert avatar_of(app, users["customer"]) == key
     assert store.files() == avatar_files_of(key)
 
