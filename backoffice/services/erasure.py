@@ -20,18 +20,7 @@ from backoffice.services.accounts import (
     lock_admins,
 )
 from backoffice.services.avatars import delete_avatar_files_after_commit
-
-#: Profile fields holding personal data; all are cleared.
-PROFILE_FIELDS = (
-    "full_name",
-    "bio",
-    "address",
-    "zipcode",
-    "phone",
-    "contact_email",
-    "website",
-    "avatar",
-)
+from backoffice.services.profiles import PERSONAL_FIELDS
 
 
 def placeholder_email(user_id: int) -> str:
@@ -69,7 +58,7 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
     )
     profile = ensure_profile(user)
     delete_avatar_files_after_commit(profile.avatar)  # the files go only if the erasure commits
-    for name in PROFILE_FIELDS:
+    for name in PERSONAL_FIELDS:
         setattr(profile, name, None)
     user.email = placeholder_email(user.id)
     user.username = None
