@@ -15,21 +15,12 @@ from backoffice.services.avatars import replace_avatar
 from backoffice.services.changes import compare, snapshot
 from backoffice.validation import phone, website, zipcode
 
+#: What staff edit in the admin's profile form, in form order (the avatar has its own field).
+ADMIN_FIELDS = ("full_name", "bio", "address", "zipcode", "phone", "contact_email", "website")
+#: What the owner edits on the account page (all but the contact address).
+OWN_FIELDS = tuple(name for name in ADMIN_FIELDS if name != "contact_email")
 #: Every field holding personal data (erasing an account clears them all).
-PERSONAL_FIELDS = (
-    "full_name",
-    "bio",
-    "address",
-    "zipcode",
-    "phone",
-    "contact_email",
-    "website",
-    "avatar",
-)
-#: What the owner edits on the account page (the contact address and avatar are elsewhere).
-OWN_FIELDS = ("full_name", "bio", "address", "zipcode", "phone", "website")
-#: What staff edit in the admin's profile form, besides the avatar.
-ADMIN_FIELDS = (*OWN_FIELDS, "contact_email")
+PERSONAL_FIELDS = (*ADMIN_FIELDS, "avatar")
 
 _RULES = {
     "full_name": [Length(max=120)],

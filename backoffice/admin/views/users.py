@@ -230,16 +230,7 @@ class UserProfileView(ProfileFormMixin, SecuredModelView):
     column_filters = ("full_name", "zipcode", "updated_at")
     column_labels = {"user.email": "User", "contact_email": "Contact email"}
     column_formatters = {"avatar": avatar_column}
-    form_columns = (
-        "avatar",
-        "full_name",
-        "bio",
-        "address",
-        "zipcode",
-        "phone",
-        "contact_email",
-        "website",
-    )
+    form_columns = ("avatar", *profiles.ADMIN_FIELDS)
     form_extra_fields = {"avatar": AvatarUploadField("Avatar")}
     form_args = {
         name: {"validators": profiles.validators(name), "filters": [strip_filter]}
