@@ -110,6 +110,8 @@ def _cancel(in_scope) -> int:
             .cte("cancelled")
         )
         restocked = _restock(select(cancelled.c.id), now).returning(Product.id).cte("restocked")
+        # Counted here, not with counts.count_rows: PostgreSQL allows data-modifying
+        # WITH only at the top level, never inside the subquery that count wraps.
         return db.session.scalar(select(func.count()).select_from(cancelled).add_cte(restocked))
     open_orders = select(Order.id).where(in_scope, Order.status.in_(OPEN))
     db.session.execute(_restock(open_orders, now), execution_options={"synchronize_session": False})
