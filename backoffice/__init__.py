@@ -13,7 +13,6 @@ from backoffice.auth import init_auth
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
 from backoffice.logs import init_logging
-from backoffice.outgoing_mail import init_outgoing_mail
 from backoffice.storage import init_storage
 from backoffice.web import init_web
 from config import ConfigError, config_for_env
@@ -26,7 +25,6 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_config(app, config, env)
     init_logging(app)
     init_extensions(app)
-    init_outgoing_mail(app)
     init_storage(app)
     init_auth(app)
     init_admin(app)

@@ -3,8 +3,9 @@
 Flask-Security renders its messages inside the request, before the view commits. Sent
 there, a message could reach an account whose creation was then rolled back, and the
 time spent sending told a visitor whether an address has an account. So ``hold`` keeps
-each message on the database session: the outermost commit releases it, a rollback (or
-a session closed without committing) drops it. In a request, released messages are sent
+each message on the database session (``after_commit.Held``): the outermost commit
+releases it, a rollback (or a session closed without committing) drops it. In a request,
+released messages are sent
 once the server has written the response and closes it (``Response.call_on_close``);
 outside a request (the CLI) right after the commit.
 
@@ -18,15 +19,11 @@ from dataclasses import dataclass
 
 from flask import Flask, after_this_request, current_app, g, has_request_context
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
-from backoffice.extensions import db
+from backoffice.after_commit import Held
 
 log = logging.getLogger(__name__)
 
-#: Session.info key of the messages waiting for the session's transaction to commit.
-_HELD = "backoffice.outgoing_mail"
 #: ``g`` attribute of the messages this request committed, sent when its response closes.
 _RELEASED = "outgoing_mail"
 
@@ -44,10 +41,7 @@ class OutgoingMail:
 
 def hold(mail: OutgoingMail) -> None:
     """Keep ``mail`` until the current transaction commits; it is dropped if it does not."""
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()  # bind the message to a transaction, so closing the session drops it
-    session.info.setdefault(_HELD, []).append(mail)
+    _HELD_MAIL.add(mail)
     if has_request_context() and _RELEASED not in g:
         released: list[OutgoingMail] = []
         setattr(g, _RELEASED, released)
@@ -86,27 +80,12 @@ def deliver(app: Flask, messages: list[OutgoingMail]) -> None:
             )
 
 
-def _release(session: Session) -> None:
+def _release(held: list[OutgoingMail]) -> None:
     """The outermost transaction committed: its messages may go."""
-    if session.in_nested_transaction():
-        return  # a savepoint was released; the enclosing transaction can still roll back
-    held = session.info.pop(_HELD, None)
-    if not held:
-        return
     if has_request_context() and _RELEASED in g:
         getattr(g, _RELEASED).extend(held)
     else:
         deliver(current_app._get_current_object(), held)
 
 
-def _drop(session: Session, transaction: SessionTransaction) -> None:
-    """The outermost transaction ended without committing its messages: forget them."""
-    if transaction.parent is None:
-        session.info.pop(_HELD, None)
-
-
-def init_outgoing_mail(_app: Flask) -> None:
-    """Listen to session commits and ends (once per process: sessions are shared)."""
-    for name, listener in (("after_commit", _release), ("after_transaction_end", _drop)):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+_HELD_MAIL = Held("outgoing_mail", committed=_release)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backoffice.extensions import db
 from backoffice.services.order_status import change_status
 from backoffice.services.orders import place_order
 
@@ -29,4 +30,5 @@ def place(
         oid = place_order(customer, lines, "1 High Street", created_at=created_at).id
         for step in PATH[status]:
             change_status(oid, step)
+        db.session.commit()
     return oid

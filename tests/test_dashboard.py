@@ -141,6 +141,7 @@ def test_each_figure_is_one_query_however_many_rows(app, dataset, users):
     with app.app_context():
         for n in range(20):
             place_order(users["customer"], [(lamp, 1)], "1 High St", created_at=at(6, 1 + n))
+        db.session.commit()
     assert statements_for_snapshot() == 7
 
 

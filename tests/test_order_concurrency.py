@@ -25,7 +25,9 @@ def race(app, buyers: list[list[tuple[int, int]]], customer: int) -> list[tuple[
         with app.app_context():
             start.wait()
             try:
-                results.append(("ok", place_order(customer, lines, "1 High Street").id))
+                order_id = place_order(customer, lines, "1 High Street").id
+                db.session.commit()
+                results.append(("ok", order_id))
             except OrderError as exc:
                 results.append(("refused", exc.messages()))
             except Exception as exc:  # anything else is a bug the test must show
@@ -99,6 +101,7 @@ def test_sequential_buyers_on_any_database(app, users):
     for _ in range(5):
         with app.app_context():
             place_order(users["customer"], [(product, 1)], "1 High Street")
+            db.session.commit()
     for _ in range(15):
         with app.app_context(), pytest.raises(OrderError) as caught:
             place_order(users["customer"], [(product, 1)], "1 High Street")

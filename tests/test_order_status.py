@@ -72,6 +72,7 @@ def test_legal_moves(app, users, product, current, target):
     oid = order_in(app, users["customer"], product, current)
     with app.app_context():
         change_status(oid, target)
+        db.session.commit()
     expected_stock = 10 if target == "cancelled" else 8  # cancelling returns the 2 units
     assert state(app, oid, product) == (target, expected_stock)
 
@@ -99,6 +100,7 @@ def test_cancelling_twice_restocks_once(app, users, product):
     assert state(app, oid, product) == ("paid", 6)
     with app.app_context():
         change_status(oid, "cancelled")
+        db.session.commit()
     with app.app_context(), pytest.raises(OrderError):
         change_status(oid, "cancelled")
     assert state(app, oid, product) == ("cancelled", 10)
@@ -111,6 +113,7 @@ def test_set_based_cancel_restocks_every_item_of_open_orders_only(app, users, pr
         place_order(customer, [(product, 1), (mug, 5)], "1 High Street")
         b = place_order(customer, [(product, 2), (mug, 1)], "1 High Street").id
         change_status(b, "paid")
+        db.session.commit()
     place(app, customer, [(product, 3)], "shipped")
     with app.app_context():
         outcome = transition_orders(select(Order.id), "cancelled")

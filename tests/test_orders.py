@@ -47,6 +47,7 @@ def test_happy_path_prices_from_products_and_stock_taken(app, shop):
             "  1 High Street  ",
             created_at=placed_at,
         )
+        db.session.commit()
         oid = order.id
     with app.app_context():
         order = db.session.get(Order, oid)
@@ -114,6 +115,7 @@ def test_each_refusal_names_the_problem_and_changes_nothing(app, shop, case, whe
 def test_sold_out_product(app, shop):
     with app.app_context():
         place_order(shop["customer"], [(shop["mug"], 3)], "1 High Street")
+        db.session.commit()
     with app.app_context(), pytest.raises(OrderError) as caught:
         place_order(shop["customer"], [(shop["lamp"], 1), (shop["mug"], 1)], "1 High Street")
     assert caught.value.line_errors == {1: {"quantity": "Mug is out of stock."}}
@@ -139,9 +141,9 @@ def test_total_beyond_the_column_is_refused(app, shop):
     assert counts(app) == (0, 0)
 
 
-def test_without_commit_the_caller_decides(app, shop):
+def test_the_caller_owns_the_transaction(app, shop):
     with app.app_context():
-        place_order(shop["customer"], [(shop["lamp"], 1)], "1 High Street", commit=False)
+        place_order(shop["customer"], [(shop["lamp"], 1)], "1 High Street")
         db.session.rollback()
     assert counts(app) == (0, 0)
     assert stock(app)["LAMP"] == 10

@@ -7,6 +7,7 @@ from flask_security import auth_required, current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from backoffice.extensions import db
 from backoffice.models.users import ensure_profile
 from backoffice.services.avatars import AvatarStoreError, remove_avatar, set_avatar
 from backoffice.services.images import AvatarError
@@ -39,10 +40,12 @@ def page():
     if form.validate_on_submit():
         try:
             set_avatar(profile, form.avatar.data.read())
-        except AvatarError as exc:
+            db.session.commit()
+        except AvatarError as exc:  # refused before anything was stored
             form.avatar.errors.append(str(exc))
             status = 400
         except AvatarStoreError as exc:
+            db.session.rollback()  # files stored meanwhile go with it
             flash(str(exc), "error")
             status = 503
         else:
@@ -65,5 +68,6 @@ def remove():
     profile = ensure_profile(current_user._get_current_object())
     if profile.avatar:
         remove_avatar(profile)
+        db.session.commit()
         flash("Your picture was removed.", "success")
     return redirect(url_for(".page"))

@@ -4,44 +4,27 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
 
-from backoffice.validation import phone, strip_filter, website, zipcode
+from backoffice.services.profiles import validators
+from backoffice.validation import strip_filter
 
-_TEXT = {"filters": [strip_filter]}
+
+def _text(label: str, name: str, field=StringField, autocomplete: str | None = None):
+    """A profile field with the rules from ``services.profiles``, trimmed, blank as None."""
+    render_kw = {"autocomplete": autocomplete} if autocomplete else None
+    return field(label, validators=validators(name), filters=[strip_filter], render_kw=render_kw)
 
 
 class ProfileForm(FlaskForm):
-    """The user's own profile."""
+    """The user's own profile (``profiles.OWN_FIELDS``)."""
 
-    full_name = StringField(
-        "Full name",
-        validators=[Optional(), Length(max=120)],
-        render_kw={"autocomplete": "name"},
-        **_TEXT,
-    )
-    bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)], **_TEXT)
-    address = StringField(
-        "Address",
-        validators=[Optional(), Length(max=255)],
-        render_kw={"autocomplete": "street-address"},
-        **_TEXT,
-    )
-    zipcode = StringField(
-        "Postal code",
-        validators=[Optional(), zipcode],
-        render_kw={"autocomplete": "postal-code"},
-        **_TEXT,
-    )
-    phone = StringField(
-        "Phone", validators=[Optional(), phone], render_kw={"autocomplete": "tel"}, **_TEXT
-    )
-    website = StringField(
-        "Website",
-        validators=[Optional(), website, Length(max=255)],
-        render_kw={"autocomplete": "url"},
-        **_TEXT,
-    )
+    full_name = _text("Full name", "full_name", autocomplete="name")
+    bio = _text("About you", "bio", field=TextAreaField)
+    address = _text("Address", "address", autocomplete="street-address")
+    zipcode = _text("Postal code", "zipcode", autocomplete="postal-code")
+    phone = _text("Phone", "phone", autocomplete="tel")
+    website = _text("Website", "website", autocomplete="url")
     submit = SubmitField("Save")
 
 

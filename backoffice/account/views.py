@@ -15,13 +15,11 @@ from backoffice.account.forms import DeleteAccountForm, ProfileForm
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, ensure_profile
 from backoffice.ranges import int_range, page_number
-from backoffice.services import audit
 from backoffice.services.accounts import AccountError
 from backoffice.services.erasure import erase_user
+from backoffice.services.profiles import OWN_FIELDS, update_profile
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-PROFILE_FIELDS = ("full_name", "bio", "address", "zipcode", "phone", "website")
 
 
 @bp.get("/")
@@ -41,14 +39,7 @@ def profile():
     own = ensure_profile(user)
     form = ProfileForm(obj=own)
     if form.validate_on_submit():
-        before = {name: getattr(own, name) for name in PROFILE_FIELDS}
-        form.populate_obj(own)
-        after = {name: getattr(own, name) for name in PROFILE_FIELDS}
-        changed = {
-            k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
-        }
-        if changed:
-            audit.record("update", model="UserProfile", object_id=own.id, changes=changed)
+        update_profile(user, own, {name: form[name].data for name in OWN_FIELDS})
         db.session.commit()
         flash("Your profile was saved.", "success")
         return redirect(url_for(".overview"))

@@ -4,21 +4,28 @@ Flask-Admin's ImageUploadField is not used: it writes to local disk, names files
 the upload, deletes the old file before the new row is saved, trusts whatever Pillow
 opens, and round-trips the stored name through a hidden input a client can edit. Here the
 field only validates (through ``process_avatar``); the view stores through the storage
-interface and swaps keys with ``services.avatars.replace_avatar``, all or nothing.
+interface and the profile is saved through ``services.profiles.update_profile``, all or nothing.
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, flash
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 from wtforms import Field, ValidationError
 from wtforms.utils import unset_value
 from wtforms.widgets import FileInput
 
-from backoffice.services.avatars import AvatarStoreError, replace_avatar, store_avatar
+from backoffice.extensions import db
+from backoffice.services.avatars import AvatarStoreError, store_avatar
 from backoffice.services.images import AvatarError, process_avatar
+from backoffice.services.profiles import ADMIN_FIELDS, update_profile
 from backoffice.web.media import avatar_url
+
+log = logging.getLogger(__name__)
 
 _THUMB = Markup(
     '<img class="avatar avatar-{size}" src="{url}" alt="{alt}" width="{px}" height="{px}">'
@@ -91,7 +98,7 @@ class AvatarUploadField(Field):
             raise ValidationError(str(exc)) from None
 
     def populate_obj(self, obj, name) -> None:
-        """Nothing: the view stores the file and sets the key (see AvatarFormMixin)."""
+        """Nothing: the view stores the file and sets the key (see ProfileFormMixin)."""
 
     @property
     def changes_avatar(self) -> bool:
@@ -99,18 +106,32 @@ class AvatarUploadField(Field):
         return self.processed is not None or (self.remove and self.current is not None)
 
 
-class AvatarFormMixin:
-    """For the UserProfile view: store an uploaded avatar, then save the row, all or nothing."""
+class ProfileFormMixin:
+    """For the UserProfile view: save through ``profiles.update_profile``, avatar included.
+
+    An uploaded avatar is stored first; the row then points at it and the transaction
+    commits (the old files go) or rolls back (the new ones go). One audit entry says
+    what changed, the avatar too.
+    """
 
     def update_model(self, form, model) -> bool:
-        """Store the new files first, save the row with their key, then drop the loser's files."""
-        field = getattr(form, "avatar", None)
-        save_row = super().update_model
-        if not isinstance(field, AvatarUploadField) or not field.changes_avatar:
-            return save_row(form, model)
+        """Store any new avatar, update the profile, commit; a failure changes nothing."""
+        values = {name: getattr(form, name).data for name in ADMIN_FIELDS}
+        field = form.avatar
         try:
-            key = store_avatar(field.processed) if field.processed else None
-            return replace_avatar(model, key, save=lambda: save_row(form, model))
+            if field.changes_avatar:
+                values["avatar"] = store_avatar(field.processed) if field.processed else None
+            update_profile(current_user._get_current_object(), model, values)
+            db.session.commit()
         except AvatarStoreError as exc:
+            db.session.rollback()
             flash(str(exc), "error")
             return False
+        except Exception as exc:
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                log.exception("failed to update a profile")
+                flash("Failed to save the profile; nothing was changed.", "error")
+            return False
+        self.after_model_change(form, model, False)
+        return True

@@ -18,9 +18,8 @@ Ticked row ids must be plain ids, checked against the view's own query.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -31,6 +30,7 @@ from backoffice.admin.bulk_scope import BulkScope, refuse, resolve_scope
 from backoffice.extensions import db
 from backoffice.permissions import can
 from backoffice.services import audit
+from backoffice.services.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -39,36 +39,12 @@ class BulkActionError(Exception):
     """Raised by an action to refuse the whole batch; nothing is changed."""
 
 
-@dataclass
-class BulkResult:
-    """What an action did: rows changed, and rows skipped counted by reason."""
-
-    changed: int = 0
-    skipped: Counter = field(default_factory=Counter)
-    #: Field -> value the action set on the changed rows, for the audit entry.
-    fields: dict = field(default_factory=dict)
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        """Count ``count`` rows left alone for ``reason``."""
-        if count:
-            self.skipped[reason] += count
-
-    def message(self) -> str:
-        """``"3 changed, 2 skipped (1 already paid, 1 cancelled)"``."""
-        total = sum(self.skipped.values())
-        text = f"{self.changed:,} changed, {total:,} skipped"
-        if total:
-            reasons = ", ".join(f"{n:,} {reason}" for reason, n in self.skipped.most_common())
-            text += f" ({reasons})"
-        return text
-
-
 @dataclass(frozen=True)
 class BulkAction:
     """A named operation over a set of rows.
 
     ``run(ids, params)`` receives a SELECT of the rows' primary keys and the validated
-    parameter form data; it changes rows without committing and returns a BulkResult.
+    parameter form data; it changes rows without committing and returns an Outcome.
 
     With ``confirm=False`` the action must change nothing: it runs straight from the
     list, gets ``params = {"count": n, "scope_text": "...", "scope_audit": {...}}``,
@@ -77,7 +53,7 @@ class BulkAction:
 
     name: str
     label: str
-    run: Callable[[Select, dict], BulkResult | Response]
+    run: Callable[[Select, dict], Outcome | Response]
     permission: str
     form: type | None = None
     danger: bool = False
@@ -158,7 +134,7 @@ class BulkActionsMixin:
         )
 
     @staticmethod
-    def _bulk_audit_changes(scope: BulkScope, params: dict, result: BulkResult) -> dict:
+    def _bulk_audit_changes(scope: BulkScope, params: dict, result: Outcome) -> dict:
         """What a bulk action did, for its audit entry: which rows, what was set, counts.
 
         Rows are named by the filters and search actually applied, or by the ticked ids

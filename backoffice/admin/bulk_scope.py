@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from flask import abort, make_response, request
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select, inspect, select
 
 from backoffice.admin.listing import FilterError
-from backoffice.extensions import db
 from backoffice.ranges import int_range, parse_id
 from backoffice.services.counts import count_rows
 from backoffice.web.errors import error_response
@@ -72,7 +71,7 @@ def resolve_scope(view) -> BulkScope:
     # A ticked id counts only where the view's own query (its row rules) has it.
     visible = view.get_query().with_entities(pk)
     ids = select(pk).where(pk.in_(wanted), pk.in_(visible.scalar_subquery()))
-    count = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    count = count_rows(ids)
     text = f"{count:,} selected {view.model_noun(count)}"
     return BulkScope(ids, count, text, {"scope": scope, "ids": wanted})
 

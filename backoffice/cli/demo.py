@@ -41,6 +41,7 @@ def seed_demo(users, products, books, orders, seed, if_empty):
             seed=seed,
             progress=lambda _what, n: bar.update(n),
         )
+    db.session.commit()
     click.echo(
         f"Created {users:,} customers, {products:,} products, {books:,} books, {orders:,} orders."
     )

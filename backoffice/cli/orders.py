@@ -46,6 +46,7 @@ def place_order_command(email, items, address):
     try:
         order = place_order(user_id, lines, address)
     except OrderError as exc:
+        db.session.rollback()  # stock taken for earlier lines goes back
         raise click.ClickException("\n".join(exc.messages())) from None
-    db.session.commit()  # the command owns its transaction, whatever the service did
+    db.session.commit()  # the command owns its transaction
     click.echo(f"{order} placed: {len(lines)} line(s), total {order.total}.")

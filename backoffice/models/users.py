@@ -159,18 +159,6 @@ class UserProfile(db.Model, TimestampMixin):
 
     user: Mapped[User] = relationship(back_populates="profile")
 
-    #: The personal details, in the order the admin's form shows them; erasing clears all.
-    PERSONAL = (
-        "avatar",
-        "full_name",
-        "bio",
-        "address",
-        "zipcode",
-        "phone",
-        "contact_email",
-        "website",
-    )
-
     def __str__(self) -> str:
         return self.full_name or (self.user.email if self.user else f"profile {self.id}")
 

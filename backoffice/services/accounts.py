@@ -17,15 +17,16 @@ here commits.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, delete, insert, literal, or_, select, update
 
 from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.models.users import roles_users, rotated_uniquifier_sql
 from backoffice.permissions import ADMIN, can
+from backoffice.services.counts import count_rows
 from backoffice.services.locks import LockBusy, lock_admin_set
+from backoffice.services.outcome import Outcome
 
 SELF = "your own account"
 LAST_ADMIN = "last active admin"
@@ -45,21 +46,9 @@ class AccountError(Exception):
     """A change the rules forbid; nothing was changed."""
 
 
-@dataclass
-class Outcome:
-    """Rows changed, and rows skipped counted by reason."""
-
-    changed: int = 0
-    skipped: Counter = field(default_factory=Counter)
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        """Count ``count`` rows left alone for ``reason``."""
-        if count:
-            self.skipped[reason] += count
-
-    def broken_rule(self) -> str | None:
-        """The first rule (not a mere "already so") that made a row be skipped."""
-        return next((r for r in self.skipped if r in RULE_MESSAGES), None)
+def _broken_rule(outcome: Outcome) -> str | None:
+    """The first rule (not a mere "already so") that made a row of ``outcome`` be skipped."""
+    return next((r for r in outcome.skipped if r in RULE_MESSAGES), None)
 
 
 def ids_of(*user_ids: int) -> Select:
@@ -86,7 +75,7 @@ def lock_admins() -> None:
 
 
 def _count(*conditions) -> int:
-    return db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+    return count_rows(select(User.id).where(*conditions))
 
 
 def blocked(actor, targets: Select, *, drops_admin: bool, self_rule: bool = True) -> dict[int, str]:
@@ -216,7 +205,7 @@ def _update(condition, **values) -> int:
 def for_one(operation, actor, user_id: int, *args) -> Outcome:
     """Run ``operation`` on one user; a broken rule raises AccountError with a sentence."""
     outcome = operation(actor, ids_of(user_id), *args)
-    rule = outcome.broken_rule()
+    rule = _broken_rule(outcome)
     if rule:
         raise AccountError(RULE_MESSAGES[rule])
     return outcome

@@ -9,10 +9,12 @@ Order of work, so no failure leaves a half-done change:
 
 1. ``process_avatar`` checks and re-encodes the upload (``AvatarError`` for the user).
 2. ``store_avatar`` writes both files; if the second fails, the first is deleted.
-3. The profile row is pointed at the new key and committed (the old key is read after
+3. ``replace_avatar`` points the profile row at the new key (the old key is read after
    ``locks.lock_rows`` on the profile, so two concurrent uploads cannot both think they
    replaced the same file: on SQLite too, where that lock is the database write lock).
-4. Only after the commit are the old files deleted; if the commit fails, the new ones are.
+   The caller commits.
+4. Only after the commit are the old files deleted; if the transaction rolls back
+   instead, the new ones are (after-commit hooks, ``backoffice.after_commit``).
 
 Erasing or deleting a user: ``delete_avatar_files_after_commit(key)`` inside the
 transaction (the files go when it commits, and stay if it rolls back), or
@@ -25,13 +27,10 @@ unreferenced file, logged here and removed later by ``python manage.py storage s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from backoffice.after_commit import Held
 from backoffice.extensions import db
 from backoffice.models import UserProfile
 from backoffice.services.images import ProcessedAvatar, process_avatar
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 AVATAR_PREFIX = "avatars"
 THUMB_SUFFIX = "-thumb"
-_AFTER_COMMIT = "avatar_files_to_delete"  # a Session.info key
 
 STORE_FAILED = (
     "Your picture could not be saved because the file store is not available right now. "
@@ -92,7 +90,7 @@ def store_avatar(processed: ProcessedAvatar) -> str:
 
 
 def set_avatar(profile: UserProfile, data: bytes) -> str:
-    """Check ``data``, store it and make it ``profile``'s avatar; commits. Returns the key."""
+    """Check ``data``, store it and make it ``profile``'s avatar; the caller commits."""
     processed = process_avatar(data, max_pixels=current_app.config["AVATAR_MAX_PIXELS"])
     key = store_avatar(processed)
     replace_avatar(profile, key)
@@ -100,50 +98,31 @@ def set_avatar(profile: UserProfile, data: bytes) -> str:
 
 
 def remove_avatar(profile: UserProfile) -> None:
-    """Clear ``profile``'s avatar and delete its files; commits."""
+    """Clear ``profile``'s avatar; its files go once the caller commits."""
     replace_avatar(profile, None)
 
 
-def _commit() -> bool:
-    try:
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        raise
-    return True
+def replace_avatar(profile: UserProfile, key: str | None) -> None:
+    """Point ``profile`` at stored ``key`` (or none); the caller commits.
 
-
-def replace_avatar(
-    profile: UserProfile, key: str | None, save: Callable[[], bool] = _commit
-) -> bool:
-    """Point ``profile`` at stored ``key`` (or none) and ``save``; then drop the losing files.
-
-    ``save`` commits the change and returns whether it succeeded (default: commit the
-    session, raising on failure); the admin passes its own model save. On success the old
-    avatar's files are deleted, on failure (False or an exception) the new one's. A
-    database too busy to lock the profile raises ``AvatarStoreError``.
+    Once the transaction commits, the old avatar's files are deleted; if it rolls back
+    (or this raises), the new one's. A database too busy to lock the profile raises
+    ``AvatarStoreError``.
     """
+    if key:
+        _UNCOMMITTED.add(key)  # first: whatever fails below, the new files do not outlive it
     try:
         # Lock first, then read the current key: a concurrent replace waits, then sees
         # this one's key and deletes the right files. (The refresh flushes pending
         # changes, so it may fail like the commit.)
         lock_rows(UserProfile, UserProfile.id == profile.id)
         db.session.refresh(profile, ["avatar"])
-        old = profile.avatar
-        profile.avatar = key
-        saved = save()
     except LockBusy as exc:
-        delete_avatar_files(key)
         raise AvatarStoreError(str(exc)) from exc
-    except BaseException:
-        delete_avatar_files(key)
-        raise
-    if not saved:
-        delete_avatar_files(key)
-        return False
+    old = profile.avatar
+    profile.avatar = key
     if old != key:
-        delete_avatar_files(old)
-    return True
+        delete_avatar_files_after_commit(old)
 
 
 def delete_avatar_files(profile_or_key: UserProfile | str | None) -> bool:
@@ -160,25 +139,9 @@ def delete_avatar_files(profile_or_key: UserProfile | str | None) -> bool:
 
 
 def delete_avatar_files_after_commit(key: str | None) -> None:
-    """Delete an avatar's files once the current transaction commits; never if it rolls back.
-
-    For changes committed by someone else (erasing an account: the caller commits).
-    """
+    """Delete an avatar's files once the current transaction commits; never if it rolls back."""
     if key:
-        db.session.info.setdefault(_AFTER_COMMIT, set()).add(key)
-
-
-@event.listens_for(Session, "after_commit")
-def _delete_after_commit(session: Session) -> None:
-    for key in sorted(session.info.pop(_AFTER_COMMIT, ())):
-        delete_avatar_files(key)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_after_rollback(session: Session, previous_transaction) -> None:
-    # Any rollback (a savepoint's too) forgets them all: at worst a file outlives its
-    # reference and `storage sweep` removes it; never a reference outliving its file.
-    session.info.pop(_AFTER_COMMIT, None)
+        _REPLACED.add(key)
 
 
 def _delete(keys: list[str] | tuple[str, ...]) -> bool:
@@ -191,3 +154,16 @@ def _delete(keys: list[str] | tuple[str, ...]) -> bool:
             ok = False
             log.error("avatar file %s not deleted (storage sweep will retry): %s", key, exc)
     return ok
+
+
+def _delete_all(keys: list[str]) -> None:
+    for key in sorted(set(keys)):
+        delete_avatar_files(key)
+
+
+#: Avatars the transaction stops referring to: deleted when it commits, kept if it rolls
+#: back (never a reference outliving its file; a file outliving its reference is
+#: removed by ``storage sweep``).
+_REPLACED = Held("avatars_replaced", committed=_delete_all)
+#: Avatars stored for the transaction: deleted if it ends without committing.
+_UNCOMMITTED = Held("avatars_uncommitted", dropped=_delete_all)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select, text
 
+from backoffice.after_commit import Held
 from backoffice.extensions import db
 
 
@@ -28,6 +29,11 @@ def sync_id_sequences(models: Iterable) -> None:
         db.session.execute(select(func.setval(sequence, func.coalesce(func.max(model.id), 1))))
 
 
+def refresh_statistics_after_commit(models: Iterable) -> None:
+    """``refresh_statistics`` of ``models`` once the current transaction commits."""
+    _LOADED.add(tuple(models))
+
+
 def refresh_statistics(models: Iterable) -> None:
     """Give the query planners fresh statistics after a bulk load (call after committing).
 
@@ -46,3 +52,10 @@ def refresh_statistics(models: Iterable) -> None:
         with engine.begin() as conn:
             conn.execute(text("PRAGMA analysis_limit = 2000"))
             conn.execute(text("ANALYZE"))
+
+
+def _refresh(loads: list[tuple]) -> None:
+    refresh_statistics(dict.fromkeys(model for load in loads for model in load))
+
+
+_LOADED = Held("bulk_loaded", committed=_refresh)

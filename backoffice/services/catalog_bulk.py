@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import Select, case, delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, exists, or_, select, update
 
 from backoffice.extensions import db
 from backoffice.models import utcnow
-from backoffice.services.outcome import Outcome, count_of
+from backoffice.services.counts import count_rows
+from backoffice.services.outcome import Outcome
 
 #: The largest stock a row can hold (PostgreSQL INTEGER).
 MAX_STOCK = 2_147_483_647
@@ -30,7 +31,7 @@ def _update(model, ids: Select, *conditions, **values) -> int:
 
 def set_available(model, ids: Select, value: bool) -> Outcome:
     """Put the rows on sale (or take them off); rows already so are skipped."""
-    total = count_of(ids)
+    total = count_rows(ids)
     changed = _update(model, ids, model.is_available.is_not(value), is_available=value)
     reason = "already " + ("available" if value else "unavailable")
     return Outcome(changed, +Counter({reason: total - changed}))
@@ -50,9 +51,7 @@ def adjust_stock(model, ids: Select, delta: int) -> Outcome:
         fits, reason = model.stock <= MAX_STOCK - delta, f"stock would exceed {MAX_STOCK:,}"
     else:
         fits, reason = model.stock >= -delta, f"fewer than {-delta:,} in stock"
-    misfits = db.session.scalar(
-        select(func.count(case((~fits, 1)))).where(model.id.in_(ids.scalar_subquery()))
-    )
+    misfits = count_rows(select(model.id).where(model.id.in_(ids.scalar_subquery()), ~fits))
     changed = _update(model, ids, fits, stock=model.stock + delta)
     return Outcome(changed, +Counter({reason: misfits}))
 
@@ -60,7 +59,7 @@ def adjust_stock(model, ids: Select, delta: int) -> Outcome:
 def set_value(model, ids: Select, column: str, value: str) -> Outcome:
     """Set a text column (category, genre) to ``value``; rows already there are skipped."""
     attr = getattr(model, column)
-    total = count_of(ids)
+    total = count_rows(ids)
     changed = _update(model, ids, or_(attr.is_(None), attr != value), **{column: value})
     return Outcome(changed, +Counter({f"already {value}": total - changed}))
 
@@ -78,7 +77,7 @@ def delete_unreferenced(model, ids: Select, referenced_by=None, reason: str = ""
     skipped: Counter = Counter()
     if referenced_by is not None:
         used = exists().where(referenced_by == model.id)
-        skipped[reason] = db.session.scalar(select(func.count()).where(in_scope, used))
+        skipped[reason] = count_rows(select(model.id).where(in_scope, used))
         conditions.append(~used)
     changed = db.session.execute(
         delete(model).where(*conditions).execution_options(synchronize_session=False)

@@ -200,7 +200,10 @@ def seed_orders(rng: random.Random, count: int, progress: Progress, batch: int =
 def seed_demo(
     *, users: int, products: int, books: int, orders: int, seed: int, progress: Progress
 ) -> None:
-    """Insert the demo catalogue, customers and orders in one transaction."""
+    """Insert the demo catalogue, customers and orders; the caller commits.
+
+    The planners' statistics are refreshed once the load is committed.
+    """
     rng = random.Random(seed)
     bulk_load.fast_sqlite_session()
     seed_users(rng, users, progress)
@@ -208,5 +211,4 @@ def seed_demo(
     seed_books(rng, books, progress)
     seed_orders(rng, orders, progress)
     bulk_load.sync_id_sequences(SEEDED)
-    db.session.commit()
-    bulk_load.refresh_statistics(SEEDED)
+    bulk_load.refresh_statistics_after_commit(SEEDED)

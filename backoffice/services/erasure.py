@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backoffice import clock
 from backoffice.extensions import db
-from backoffice.models import User, UserProfile, ensure_profile, new_uniquifier
+from backoffice.models import User, ensure_profile, new_uniquifier
 from backoffice.permissions import can
 from backoffice.services import audit, sessions
 from backoffice.services.accounts import (
@@ -20,6 +20,7 @@ from backoffice.services.accounts import (
     lock_admins,
 )
 from backoffice.services.avatars import delete_avatar_files_after_commit
+from backoffice.services.profiles import PERSONAL_FIELDS
 
 
 def placeholder_email(user_id: int) -> str:
@@ -57,7 +58,7 @@ def erase_user(actor, user: User, *, self_service: bool = False) -> None:
     )
     profile = ensure_profile(user)
     delete_avatar_files_after_commit(profile.avatar)  # the files go only if the erasure commits
-    for name in UserProfile.PERSONAL:
+    for name in PERSONAL_FIELDS:
         setattr(profile, name, None)
     user.email = placeholder_email(user.id)
     user.username = None

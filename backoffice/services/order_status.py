@@ -110,6 +110,8 @@ def _cancel(in_scope) -> int:
             .cte("cancelled")
         )
         restocked = _restock(select(cancelled.c.id), now).returning(Product.id).cte("restocked")
+        # Counted here, not with counts.count_rows: PostgreSQL allows data-modifying
+        # WITH only at the top level, never inside the subquery that count wraps.
         return db.session.scalar(select(func.count()).select_from(cancelled).add_cte(restocked))
     open_orders = select(Order.id).where(in_scope, Order.status.in_(OPEN))
     db.session.execute(_restock(open_orders, now), execution_options={"synchronize_session": False})
@@ -136,25 +138,19 @@ def _restock(order_ids: Select, now):
     )
 
 
-def change_status(order_id: int, target: str, *, commit: bool = True) -> None:
-    """Move one order to ``target``, or raise OrderError({"status": reason}).
+def change_status(order_id: int, target: str) -> None:
+    """Move one order to ``target``, or raise OrderError({"status": reason}); the caller commits.
 
-    Same statements as the bulk actions, so the same rules and the same atomicity.
-    On refusal the session is rolled back.
+    Same statements as the bulk actions, so the same rules and the same atomicity. A
+    refusal changes nothing.
     """
-    try:
-        current = db.session.scalar(select(Order.status).where(Order.id == order_id))
-        if current is None:
-            raise OrderError({"status": "That order does not exist."})
-        reason = refusal(current, target)
-        if reason is None:
-            outcome = transition_orders(select(Order.id).where(Order.id == order_id), target)
-            if outcome.changed != 1:
-                reason = CHANGED_MEANWHILE
-        if reason is not None:
-            raise OrderError({"status": f"Refused: {reason}."})
-        if commit:
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    current = db.session.scalar(select(Order.status).where(Order.id == order_id))
+    if current is None:
+        raise OrderError({"status": "That order does not exist."})
+    reason = refusal(current, target)
+    if reason is None:
+        outcome = transition_orders(select(Order.id).where(Order.id == order_id), target)
+        if outcome.changed != 1:
+            reason = CHANGED_MEANWHILE
+    if reason is not None:
+        raise OrderError({"status": f"Refused: {reason}."})

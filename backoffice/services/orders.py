@@ -73,26 +73,16 @@ def place_order(
     shipping_address: str,
     *,
     created_at: dt.datetime | None = None,
-    commit: bool = True,
 ) -> Order:
-    """Place a pending order of ``(product_id, quantity)`` lines for ``user_id``.
+    """Place a pending order of ``(product_id, quantity)`` lines for ``user_id``; caller commits.
 
     Unit prices come from the products; the stock of every line is taken in the same
-    transaction. Raises OrderError (after rolling the session back, so nothing is
-    changed) for an unknown customer, a blank address, no lines, too many lines,
-    duplicate products, quantities outside 1..10,000, unknown or unavailable
-    products, or too little stock. With ``commit=False`` the caller commits (the
-    admin form does, after its own hooks); ``created_at`` backdates the order
-    (demo data, tests).
+    transaction. Raises OrderError for an unknown customer, a blank address, no lines,
+    too many lines, duplicate products, quantities outside 1..10,000, unknown or
+    unavailable products, or too little stock: the caller then rolls back, which puts
+    back any stock already taken. ``created_at`` backdates the order (demo data, tests).
     """
-    try:
-        order = _place(user_id, list(lines), (shipping_address or "").strip(), created_at)
-        if commit:
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return order
+    return _place(user_id, list(lines), (shipping_address or "").strip(), created_at)
 
 
 def _place(user_id, lines, address, created_at) -> Order:

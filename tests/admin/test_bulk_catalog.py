@@ -23,6 +23,7 @@ def products(app, users):
     }
     with app.app_context():  # T1 has history: it was ordered
         place_order(users["customer"], [(ids["T1"], 1)], "1 High Street")
+        db.session.commit()
     return ids
 
 

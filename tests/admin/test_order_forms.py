@@ -143,6 +143,7 @@ def test_open_orders_cannot_be_deleted_until_cancelled(app, admin_client, users,
     assert snapshot(app)[0] == 1
     with app.app_context():
         change_status(oid, "cancelled")
+        db.session.commit()
     assert submit(admin_client, "/admin/order/delete/", {"id": oid}).status_code == 302
     assert snapshot(app)[:2] == (0, 0)
     assert snapshot(app)[2]["LAMP"] == 10

@@ -41,6 +41,7 @@ def stock(app, pid) -> int:
 def sell(app, pid, users, quantity):
     with app.app_context():
         place_order(users["customer"], [(pid, quantity)], "1 High Street")
+        db.session.commit()
 
 
 def test_renaming_keeps_a_sale_made_while_the_form_was_open(app, staff_client, users):

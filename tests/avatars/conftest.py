@@ -89,7 +89,9 @@ def give_avatar(app, user_id: int, data: bytes | None = None) -> str:
     """Set an avatar through the service (no HTTP); returns its key."""
     with app.app_context():
         profile = db.session.get(User, user_id).profile
-        return set_avatar(profile, data or jpeg((96, 96)))
+        key = set_avatar(profile, data or jpeg((96, 96)))
+        db.session.commit()
+        return key
 
 
 def avatar_files_of(key: str) -> list[str]:

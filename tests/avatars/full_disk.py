@@ -35,6 +35,7 @@ def main(database_url: str, upload_dir: str, user_id: str, limit: str) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), hard))
         try:
             set_avatar(profile, data)
+            db.session.commit()
         except AvatarStoreError as exc:
             outcome = {"refused": str(exc)}
         else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice.extensions import db
-from backoffice.models import User
+from backoffice.models import AuditLog, User
 from backoffice.services.avatars import set_avatar, thumbnail_key
 from backoffice.services.images import NOT_AN_IMAGE
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg
@@ -53,6 +53,18 @@ def test_admin_uploads_an_avatar_with_other_changes(app, admin_client, users, st
     key = avatar_of(app, users["customer"])
     assert store.files() == avatar_files_of(key)
     assert full_name(app, users["customer"]) == "Carl C."
+
+
+def test_one_audit_entry_tells_the_avatar_and_the_fields_changed(app, admin_client, users, store):
+    old = give_avatar(app, users["customer"])
+    response = edit_profile(admin_client, app, users["customer"], jpeg(), full_name="Carl C.")
+    assert response.status_code == 302
+    with app.app_context():
+        (entry,) = db.session.scalars(select(AuditLog).where(AuditLog.model == "UserProfile"))
+        assert entry.changes == {
+            "avatar": {"before": old, "after": avatar_of(app, users["customer"])},
+            "full_name": {"before": "Carl Customer", "after": "Carl C."},
+        }
 
 
 def test_admin_replacing_an_avatar_removes_the_old_files(app, admin_client, users, store):
@@ -175,13 +187,14 @@ def test_database_refusing_the_save_removes_the_new_files(
 
 
 @local_only
-def test_service_commit_failure_removes_the_new_files(app, users, store, profile_save_refused):
+def test_a_failed_transaction_removes_the_new_files(app, users, store, profile_save_refused):
     key = give_avatar(app, users["customer"])
     with app.app_context():
         profile = db.session.get(User, users["customer"]).profile
+        set_avatar(profile, jpeg())
         profile.full_name = "refuse me"
         with pytest.raises(SQLAlchemyError):
-            set_avatar(profile, jpeg())
+            db.session.commit()
     assert avatar_of(app, users["customer"]) == key
     assert store.files() == avatar_files_of(key)
 

@@ -56,6 +56,7 @@ def with_avatars(app, count: int, first: int = 0) -> list[str]:
             key = set_avatar(
                 db.session.get(User, uid).profile, samples.encode(samples.noise((64, 64)), "PNG")
             )
+            db.session.commit()
             names += avatar_files(key)
     return sorted(names)
 

@@ -6,25 +6,16 @@ from collections.abc import Callable
 
 from sqlalchemy import Select
 
-from backoffice.admin.bulk import BulkResult
 from backoffice.services.outcome import Outcome
 
 
-def as_result(outcome: Outcome, **fields) -> BulkResult:
-    """A service's Outcome as the framework's BulkResult; ``fields`` are the values set."""
-    result = BulkResult(changed=outcome.changed, fields=fields)
-    for reason, count in outcome.skipped.items():
-        result.skip(reason, count)
-    return result
-
-
-def runner(work: Callable[[Select], Outcome], **fields) -> Callable[[Select, dict], BulkResult]:
+def runner(work: Callable[[Select], Outcome], **fields) -> Callable[[Select, dict], Outcome]:
     """A ``run(ids, params)`` body for an action without parameters: ``work(ids)``.
 
     ``fields`` name the values the action sets, for its audit entry.
     """
 
-    def run(ids: Select, params: dict) -> BulkResult:
-        return as_result(work(ids), **fields)
+    def run(ids: Select, params: dict) -> Outcome:
+        return work(ids).with_fields(**fields)
 
     return run

@@ -8,10 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from backoffice.admin.actions import as_result, runner
+from backoffice.admin.actions import runner
 from backoffice.admin.bulk import BulkAction
 from backoffice.models import Book, OrderItem, Product
 from backoffice.services import catalog_bulk
+from backoffice.services.outcome import Outcome
 from backoffice.validation import strip_filter
 
 MAX_DELTA = 1_000_000
@@ -58,15 +59,19 @@ SetGenreForm = _text_form("genre", "Genre")
 
 
 def _adjust(model):
-    return lambda ids, params: as_result(
-        catalog_bulk.adjust_stock(model, ids, params["delta"]), stock=f"{params['delta']:+d}"
-    )
+    def run(ids, params) -> Outcome:
+        delta = params["delta"]
+        return catalog_bulk.adjust_stock(model, ids, delta).with_fields(stock=f"{delta:+d}")
+
+    return run
 
 
 def _set(model, column: str):
-    return lambda ids, params: as_result(
-        catalog_bulk.set_value(model, ids, column, params[column]), **{column: params[column]}
-    )
+    def run(ids, params) -> Outcome:
+        value = params[column]
+        return catalog_bulk.set_value(model, ids, column, value).with_fields(**{column: value})
+
+    return run
 
 
 def _shared(model) -> tuple[BulkAction, ...]:

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
-from backoffice.admin.bulk import BulkAction, BulkActionError, BulkResult
+from backoffice.admin.bulk import BulkAction, BulkActionError
 from backoffice.auth.limits import email_check_limit
 from backoffice.extensions import db
 from backoffice.models import User
@@ -23,6 +23,7 @@ from backoffice.permissions import ADMIN, ROLE_PERMISSIONS, can
 from backoffice.ranges import parse_id
 from backoffice.services import accounts, audit
 from backoffice.services.erasure import erase_user
+from backoffice.services.outcome import Outcome
 from backoffice.services.users import UserError, email_taken, normalise_email
 
 
@@ -39,16 +40,12 @@ class RoleChoiceForm(FlaskForm):
 def _bulk(operation, *params: str):
     """A bulk-action body running an accounts operation as the signed-in user."""
 
-    def run(ids, values) -> BulkResult:
+    def run(ids, values) -> Outcome:
         actor = current_user._get_current_object()
         try:
-            outcome = operation(actor, ids, *(values[p] for p in params))
+            return operation(actor, ids, *(values[p] for p in params))
         except accounts.AccountError as exc:
             raise BulkActionError(str(exc)) from None
-        result = BulkResult(changed=outcome.changed)
-        for reason, count in outcome.skipped.items():
-            result.skip(reason, count)
-        return result
 
     return run
 

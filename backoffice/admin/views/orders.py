@@ -137,12 +137,11 @@ class OrderView(SecuredModelView):
         lines, positions = order_lines(form.items)
         customer = form.user.data
         try:
-            order = place_order(
-                getattr(customer, "id", None), lines, form.shipping_address.data, commit=False
-            )
+            order = place_order(getattr(customer, "id", None), lines, form.shipping_address.data)
             self.apply_model_change(form, order, True)
             db.session.commit()
         except OrderError as exc:
+            db.session.rollback()  # stock taken for earlier lines goes back
             show_order_errors(form, exc, positions)
             return False
         except Exception as exc:
@@ -155,7 +154,7 @@ class OrderView(SecuredModelView):
         target = form.status.data
         try:
             if target != model.status:
-                change_status(model.id, target, commit=False)
+                change_status(model.id, target)
                 # The row moved with a conditional UPDATE; keep the object (and any
                 # hook reading its history) in step with it.
                 model.status = target
@@ -163,6 +162,7 @@ class OrderView(SecuredModelView):
             self.apply_model_change(form, model, False)
             db.session.commit()
         except OrderError as exc:
+            db.session.rollback()
             show_order_errors(form, exc)
             return False
         except Exception as exc:

@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import inspect
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import PasswordField, StringField
-from wtforms.validators import Email, Length, Optional
 
 from backoffice import clock
 from backoffice.admin.actions.users import (
@@ -18,11 +17,11 @@ from backoffice.admin.actions.users import (
     lock_cell,
     status_cell,
 )
-from backoffice.admin.avatars import AvatarFormMixin, AvatarUploadField, avatar_column
+from backoffice.admin.avatars import AvatarUploadField, ProfileFormMixin, avatar_column
 from backoffice.admin.base import SecuredModelView
 from backoffice.models import Role, User, UserProfile, new_uniquifier
 from backoffice.ranges import parse_id
-from backoffice.services import accounts, audit
+from backoffice.services import accounts, audit, profiles
 from backoffice.services.users import (
     UserError,
     check_password,
@@ -32,7 +31,7 @@ from backoffice.services.users import (
     set_password,
     username_taken,
 )
-from backoffice.validation import phone, strip_filter, website, zipcode
+from backoffice.validation import strip_filter
 
 
 class RoleFilter(BaseSQLAFilter):
@@ -117,7 +116,7 @@ class UserView(AccountControlsMixin, SecuredModelView):
     )
     form_columns = ("email", "username", "full_name", "new_password", "active", "roles")
     form_extra_fields = {
-        "full_name": StringField("Full name", validators=[Optional(), Length(max=120)]),
+        "full_name": StringField("Full name", validators=profiles.validators("full_name")),
         "new_password": PasswordField(
             "Password",
             description="Required for a new user. Leave blank to keep the current password.",
@@ -208,7 +207,7 @@ def _audit_account_changes(user: User) -> None:
         )
 
 
-class UserProfileView(AvatarFormMixin, SecuredModelView):
+class UserProfileView(ProfileFormMixin, SecuredModelView):
     """Profiles exist one per user: created and deleted with the user, edited here."""
 
     read_permission = "users.read"
@@ -231,16 +230,10 @@ class UserProfileView(AvatarFormMixin, SecuredModelView):
     column_filters = ("full_name", "zipcode", "updated_at")
     column_labels = {"user.email": "User", "contact_email": "Contact email"}
     column_formatters = {"avatar": avatar_column}
-    form_columns = UserProfile.PERSONAL
+    form_columns = ("avatar", *profiles.ADMIN_FIELDS)
     form_extra_fields = {"avatar": AvatarUploadField("Avatar")}
-    _text = {"filters": [strip_filter]}
     form_args = {
-        "full_name": {"validators": [Optional(), Length(max=120)], **_text},
-        "bio": {"validators": [Optional(), Length(max=2000)], **_text},
-        "address": {"validators": [Optional(), Length(max=255)], **_text},
-        "zipcode": {"validators": [Optional(), zipcode], **_text},
-        "phone": {"validators": [Optional(), phone], **_text},
-        "contact_email": {"validators": [Optional(), Email(), Length(max=255)], **_text},
-        "website": {"validators": [Optional(), website, Length(max=255)], **_text},
+        name: {"validators": profiles.validators(name), "filters": [strip_filter]}
+        for name in profiles.ADMIN_FIELDS
     }
     list_loader_options = (joinedload(UserProfile.user),)
