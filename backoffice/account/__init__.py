@@ -1,4 +1,9 @@
-"""The end-user area under /account: pages in ``views.py``, the picture page in ``avatar.py``."""
+"""The end-user area under /account: pages in ``views.py``, the picture page in ``avatar.py``.
+
+The customer's own pages (overview, profile, orders, password, deletion), behind
+sign-in, through the same services as the admin. May import: models, services,
+storage, validation, web and the base helpers; never admin, auth internals or cli.
+"""
 
 from __future__ import annotations
 

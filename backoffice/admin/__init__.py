@@ -1,4 +1,11 @@
-"""The staff dashboard at /admin: one Admin per app, every view behind a role check."""
+"""The staff dashboard at /admin: one Admin per app, every view behind a role check.
+
+Layout: ``base.py`` (rights per endpoint), ``listing.py`` (the one module touching
+Flask-Admin's private members: filters, sorting, counts), ``bulk.py``/``bulk_scope.py``
+(bulk actions), ``export.py``, ``lookups.py``, ``views/`` and ``actions/`` one module per
+area. May import: models, services, storage, validation, web, auth (rate limits) and
+the base helpers; never account or cli.
+"""
 
 from __future__ import annotations
 

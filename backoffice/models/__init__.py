@@ -1,4 +1,9 @@
-"""All models, importable from one place."""
+"""All models, importable from one place.
+
+One module per area (users, catalog, orders, audit, sessions); ``base.py`` holds the
+naming convention and UTC timestamps. Models may import only the base helpers
+(extensions, clock): never services, admin or any door.
+"""
 
 from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow

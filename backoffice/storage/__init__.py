@@ -5,6 +5,8 @@ Keys: ``STORAGE_BACKEND`` (local|ftp), ``UPLOAD_DIR``; ``FTP_HOST``, ``FTP_PORT`
 ``FTP_USER``, ``FTP_PASSWORD``, ``FTP_DIR``, ``FTP_TLS``, ``FTP_TLS_CAFILE``,
 ``FTP_TIMEOUT``, ``FTP_PASSIVE``, as numbers and booleans or as environment-style strings
 (parsed by ``config.settings``, the one parser of settings).
+
+May import only the base helpers and config: services use storage, never the reverse.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Public pages and plumbing shared by every page: home, health check, errors, headers."""
+"""Public pages and plumbing shared by every page: home, health check, errors, headers.
+
+Also: the input guard (``input_guard.py``, ``input_checks.py``) every request passes,
+and response encoding. May import: models, services, storage and the base helpers;
+never admin, account, auth or cli.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Bulk actions per area, built on ``backoffice.admin.bulk``; the work is in services."""
+"""Bulk actions per area, built on ``backoffice.admin.bulk``; the work is in services.
+
+One module per area (catalog, orders, users); each action calls a service with a
+SELECT of keys and returns its ``Outcome``. May import what ``backoffice.admin`` may.
+"""
 
 from __future__ import annotations
 
