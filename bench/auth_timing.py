@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.common import ROOT, production_env, scratch_database
-from tests.servers import free_port, wait_for
+from tests.support.servers import free_port, wait_for
 
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a throwaway test account
 CONFIRMED = "known@example.com"

@@ -58,7 +58,7 @@ def scratch_database(kind: str, pg_server: str = PG_SERVER) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
-    from tests.databases import scratch_postgres  # the test suite's, shared
+    from tests.support.databases import scratch_postgres  # the test suite's, shared
 
     with scratch_postgres(pg_server, "bench") as url:
         yield url

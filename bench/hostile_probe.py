@@ -24,9 +24,9 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.databases import scratch_postgres
 from tests.e2e.server import LiveServer, manage, server_env
-from tests.rawhttp import Browser
+from tests.support.databases import scratch_postgres
+from tests.support.rawhttp import Browser
 
 MODELS = ("user", "userprofile", "product", "book", "order", "auditlog")
 #: Raw (already percent-encoded) hostile values for query strings and form bodies.

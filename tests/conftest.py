@@ -1,4 +1,4 @@
-"""Fixtures: database → app → client → login helpers.
+"""Fixtures (database → app → client → signed-in clients) and pytest hooks; helpers: tests/support/.
 
 The suite runs on SQLite by default. With TEST_DATABASE_URL=postgresql://host/db it
 creates a fresh database of its own on that server, builds the schema with the real
@@ -7,29 +7,23 @@ migrations, and drops the database at the end.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pytest
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice import create_app
 from backoffice.extensions import db
-from backoffice.models import Book, Order, OrderItem, Product, User
-from backoffice.services.users import create_user, ensure_roles
-from tests.databases import is_postgres as is_postgres_url
-from tests.databases import scratch_postgres
+from backoffice.models import User
+from tests.support.apps import Clock, make_app, wipe
+from tests.support.databases import is_postgres as is_postgres_url
+from tests.support.databases import scratch_postgres
+from tests.support.factories import add_book, add_order, add_product, add_user
+from tests.support.http import login
 
 # ftp_server, ftp_server_factory and closed_port for every test package.
-pytest_plugins = ("tests.ftpserver",)
-
-PASSWORD = "correct horse battery staple 42"
-LOGIN = "/login"
+pytest_plugins = ("tests.support.ftpserver",)
 
 
 def pytest_runtest_setup(item):
@@ -63,34 +57,6 @@ def migrated(database_url) -> str:
     return database_url
 
 
-def _wipe(app) -> None:
-    """Delete every row, children first, so each test starts empty."""
-    with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-
-
-class ClosingClient(FlaskClient):
-    """A test client that reads and closes each response, as a WSGI server does.
-
-    Werkzeug's client leaves the response open unless asked for ``buffered=True``, so work
-    hung on ``Response.call_on_close`` (mail, see ``backoffice.outgoing_mail``) would never
-    run. Pass ``buffered=False`` to read a streamed response as it comes.
-    """
-
-    def open(self, *args, buffered: bool = True, **kwargs):
-        """Like ``FlaskClient.open``, buffered (and so closed) unless told otherwise."""
-        return super().open(*args, buffered=buffered, **kwargs)
-
-
-def make_app(database_url: str, **overrides):
-    """Build a test app on ``database_url`` with extra settings."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **overrides}, env="testing")
-    app.test_client_class = ClosingClient
-    return app
-
-
 @pytest.fixture
 def app_config(request, tmp_path) -> dict:
     """Settings for the test's app: its own UPLOAD_DIR, then ``@pytest.mark.config`` values."""
@@ -105,23 +71,9 @@ def app(migrated, app_config):
     """A fresh app per test; ``@pytest.mark.config(KEY=value)`` adds settings."""
     app = make_app(migrated, **app_config)
     yield app
-    _wipe(app)
+    wipe(app)
     with app.app_context():
         db.engine.dispose()
-
-
-class Clock:
-    """A clock the test moves by hand; the app reads it through ``app.config["CLOCK"]``."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2030, 1, 15, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        """Move time forward by ``datetime.timedelta(**delta)``."""
-        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture
@@ -149,49 +101,6 @@ def is_postgres(migrated) -> bool:
 def client(app):
     """A test client; no app context is held between requests (as in production)."""
     return app.test_client()
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token embedded in a rendered form."""
-    match = CSRF_RE.search(html)
-    assert match, "no csrf_token in page"
-    return match.group(1) or match.group(2)
-
-
-def csrf_token(client, url: str = LOGIN) -> str:
-    """Fetch a page with a form and return its CSRF token (valid for the session).
-
-    Signed-in users are redirected away from /login; their pages carry the token in
-    the navbar's logout form instead.
-    """
-    response = client.get(url)
-    if response.status_code == 302:
-        response = client.get("/")
-    return csrf_from(response.get_data(as_text=True))
-
-
-def post_form(client, url: str, data: dict | None = None, *, token_from=LOGIN, **kw):
-    """POST a form with a valid CSRF token, like a browser would."""
-    payload = dict(data or {})
-    payload.setdefault("csrf_token", csrf_token(client, token_from))
-    return client.post(url, data=payload, **kw)
-
-
-def add_user(app, email: str, *, roles=(), password: str = PASSWORD, **kwargs):
-    """Create a user through the service (with profile) and return its id."""
-    with app.app_context():
-        ensure_roles()
-        user = create_user(email, password, roles=list(roles), **kwargs)
-        db.session.commit()
-        return user.id
-
-
-def login(client, identity: str, password: str = PASSWORD, field: str = "email"):
-    """Log in through the real form; returns the response."""
-    return post_form(client, "/login", {field: identity, "password": password})
 
 
 @pytest.fixture
@@ -223,56 +132,6 @@ def customer_client(client, users):
     """A client logged in as a customer without any staff role."""
     assert login(client, "customer@example.com").status_code == 302
     return client
-
-
-def get_user(app, email: str) -> User | None:
-    """The user with its profile and roles loaded, detached from any session."""
-    with app.app_context():
-        user = db.session.scalar(
-            db.select(User)
-            .where(User.email == email)
-            .options(joinedload(User.profile), selectinload(User.roles))
-        )
-        if user is not None:
-            db.session.expunge(user)
-        return user
-
-
-def add_product(app, sku="SKU-1", **fields) -> int:
-    """Insert a product and return its id."""
-    values = {"name": "Desk Lamp", "category": "home", "price": Decimal("19.99"), "stock": 10}
-    values.update(fields)
-    with app.app_context():
-        product = Product(sku=sku, **values)
-        db.session.add(product)
-        db.session.commit()
-        return product.id
-
-
-def add_book(app, isbn="9780306406157", **fields) -> int:
-    """Insert a book and return its id."""
-    values = {"title": "Dune", "author": "Frank Herbert", "price": Decimal("9.50"), "stock": 3}
-    values.update(fields)
-    with app.app_context():
-        book = Book(isbn=isbn, **values)
-        db.session.add(book)
-        db.session.commit()
-        return book.id
-
-
-def add_order(app, user_id: int, lines: list[tuple[int, int]], status="pending") -> int:
-    """Insert an order with (product_id, quantity) lines priced from the products."""
-    with app.app_context():
-        order = Order(user_id=user_id, status=status, shipping_address="1 High Street")
-        for product_id, quantity in lines:
-            product = db.session.get(Product, product_id)
-            order.items.append(
-                OrderItem(product=product, quantity=quantity, unit_price=product.price)
-            )
-        order.total = sum((i.unit_price * i.quantity for i in order.items), Decimal("0.00"))
-        db.session.add(order)
-        db.session.commit()
-        return order.id
 
 
 @pytest.fixture

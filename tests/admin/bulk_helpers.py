@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_token
+from tests.support.http import csrf_token
 
 
 def bulk(client, model: str, action: str, *, rows=(), scope=None, query="", step="apply", **params):

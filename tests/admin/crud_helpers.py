@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
-from tests.conftest import csrf_token
+from tests.support.http import csrf_token
 
 PRODUCT = {
     "name": "Fountain Pen",

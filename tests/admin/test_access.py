@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token, login
+from tests.support.http import csrf_token, login
 
 VIEWS = ("user", "userprofile", "product", "book", "order")
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
 from backoffice.services import accounts
-from tests.conftest import PASSWORD, add_user, csrf_token, get_user, login
+from tests.support.factories import PASSWORD, add_user, get_user
+from tests.support.http import csrf_token, login
 
 
 def post(client, url: str, data: dict):

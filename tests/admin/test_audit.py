@@ -13,7 +13,8 @@ from backoffice.extensions import db
 from backoffice.models import AuditLog, Product, User
 from backoffice.models.audit import AuditLogIsAppendOnly
 from backoffice.services import audit
-from tests.conftest import PASSWORD, add_product, csrf_token, login
+from tests.support.factories import PASSWORD, add_product
+from tests.support.http import csrf_token, login
 
 PRODUCT = {
     "name": "Fountain Pen",

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog, Product
-from tests.conftest import add_product, csrf_token
+from tests.support.factories import add_product
+from tests.support.http import csrf_token
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from backoffice.models import Book, Product
 from backoffice.services.catalog_bulk import MAX_STOCK
 from backoffice.services.orders import place_order
 from tests.admin.bulk_helpers import bulk, flashed
-from tests.conftest import add_book, add_product
+from tests.support.factories import add_book, add_product
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import AuditLog, Order, Product
 from tests.admin.bulk_helpers import bulk, flashed
-from tests.conftest import add_product, login
-from tests.order_helpers import PATH, place
+from tests.support.factories import add_product
+from tests.support.http import login
+from tests.support.orders import PATH, place
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import AuditLog, Order, Product, User
 from tests.admin.bulk_helpers import bulk, flashed
-from tests.conftest import add_product
-from tests.order_helpers import place
+from tests.support.factories import add_product
+from tests.support.orders import place
 
 #: Per list: a bulk action that changes rows, its parameters, and what it changes.
 LISTS = {

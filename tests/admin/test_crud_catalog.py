@@ -10,7 +10,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Book, Product
 from tests.admin.crud_helpers import BOOK, PRODUCT, count, errors_in, submit
-from tests.conftest import csrf_token
+from tests.support.http import csrf_token
 
 # -- products ---------------------------------------------------------------------------
 
@@ -78,7 +78,7 @@ def test_edit_with_bad_input_changes_nothing(app, staff_client, catalog):
 
 
 def test_admin_deletes_an_unused_product(app, admin_client):
-    from tests.conftest import add_product
+    from tests.support.factories import add_product
 
     pid = add_product(app, sku="LONELY-1")
     response = admin_client.post(
@@ -106,7 +106,7 @@ def test_delete_without_csrf_token_is_refused(app, admin_client, catalog):
 
 
 def test_product_list_search_and_filter(app, staff_client):
-    from tests.conftest import add_product
+    from tests.support.factories import add_product
 
     add_product(app, sku="A-1", name="Red Lamp", category="home")
     add_product(app, sku="B-1", name="Blue Kettle", category="kitchen")
@@ -163,7 +163,7 @@ def test_duplicate_isbn_in_another_format_is_refused(app, staff_client):
 
 
 def test_book_filters(app, staff_client):
-    from tests.conftest import add_book
+    from tests.support.factories import add_book
 
     add_book(app, isbn="9780306406157", title="Old Book", author="Ann Author", published_year=1960)
     add_book(app, isbn="9780441478125", title="New Book", author="Bob Writer", published_year=2020)

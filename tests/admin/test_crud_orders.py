@@ -15,7 +15,7 @@ from tests.admin.crud_helpers import count, errors_in, submit
 
 
 def test_create_order_with_inline_items_prices_from_products(app, staff_client, users):
-    from tests.conftest import add_product
+    from tests.support.factories import add_product
 
     lamp = add_product(app, sku="LAMP", price=Decimal("19.99"))
     mug = add_product(app, sku="MUG", price=Decimal("4.50"))
@@ -84,7 +84,7 @@ def test_bad_order_input(app, staff_client, users, catalog, changes, message):
 
 
 def test_order_list_filters(app, admin_client, users, catalog):
-    from tests.conftest import add_order
+    from tests.support.factories import add_order
 
     add_order(app, users["staff"], [(catalog["product"], 1)], status="paid")
     page = admin_client.get("/admin/order/?flt0_status_equals=paid").get_data(as_text=True)

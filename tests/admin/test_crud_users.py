@@ -8,7 +8,8 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Order, User, UserProfile
 from tests.admin.crud_helpers import count, errors_in, submit
-from tests.conftest import PASSWORD, add_user, csrf_token, get_user, login
+from tests.support.factories import PASSWORD, add_user, get_user
+from tests.support.http import csrf_token, login
 
 # -- users and profiles ------------------------------------------------------------------
 

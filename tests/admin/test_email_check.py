@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import login
+from tests.support.http import login
 
 URL = "/admin/user/check-email/"
 

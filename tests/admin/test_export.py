@@ -14,7 +14,8 @@ from sqlalchemy import insert, select
 from backoffice.extensions import db
 from backoffice.models import AuditLog, Order, Product, Role, User
 from backoffice.permissions import ROLE_PERMISSIONS
-from tests.conftest import PASSWORD, add_order, add_product, add_user, csrf_token, login
+from tests.support.factories import PASSWORD, add_order, add_product, add_user
+from tests.support.http import csrf_token, login
 
 VIEWS = ("user", "userprofile", "product", "book", "order", "auditlog")
 UTC = dt.UTC

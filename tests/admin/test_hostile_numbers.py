@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import Book, Order, Product, User
 from tests.admin.crud_helpers import BOOK, PRODUCT, count, errors_in, submit
-from tests.conftest import csrf_token
+from tests.support.http import csrf_token
 
 VIEWS = ["user", "userprofile", "product", "book", "order", "auditlog"]
 INT4_OVER = str(2**31)

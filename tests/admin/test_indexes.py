@@ -22,7 +22,7 @@ from tests.admin.listing import (
     refresh_statistics,
     sorts,
 )
-from tests.conftest import add_book, add_order, add_product
+from tests.support.factories import add_book, add_order, add_product
 
 TABLES = {
     "user": "users",

@@ -17,7 +17,7 @@ from backoffice.models import Order, OrderItem
 from backoffice.services.counts import ListCount, settle_count
 from tests.admin.bulk_helpers import bulk
 from tests.admin.listing import recorded_sql, refresh_statistics
-from tests.conftest import add_order, add_product
+from tests.support.factories import add_order, add_product
 
 ORDERS = 30
 

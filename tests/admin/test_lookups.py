@@ -8,7 +8,8 @@ from backoffice.extensions import db
 from backoffice.models import Product, User
 from backoffice.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from tests.admin.listing import forget_statistics, full_scans, plans, recorded_sql
-from tests.conftest import add_product, add_user, login
+from tests.support.factories import add_product, add_user
+from tests.support.http import login
 
 LOOKUP = "/admin/order/ajax/lookup/?name=user&query="
 

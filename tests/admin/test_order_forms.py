@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, Product
 from backoffice.services.order_status import change_status
-from tests.conftest import add_product, csrf_token
-from tests.order_helpers import place
+from tests.support.factories import add_product
+from tests.support.http import csrf_token
+from tests.support.orders import place
 
 
 def submit(client, url, data, **kw):

@@ -7,7 +7,8 @@ import re
 from backoffice.extensions import db
 from backoffice.models import Product
 from backoffice.services.orders import place_order
-from tests.conftest import add_product, csrf_from
+from tests.support.factories import add_product
+from tests.support.http import csrf_from
 
 
 def open_form(client, pid):

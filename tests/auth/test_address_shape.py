@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import post_form
+from tests.support.http import post_form
 
 
 def _json_token(client) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from backoffice.auth.refusals import identity_digest
 from backoffice.extensions import db
 from backoffice.models import AuditLog
-from tests.conftest import login, post_form
+from tests.support.http import login, post_form
 
 DIGEST = re.compile(r"^[0-9a-f]{16}$")
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog
-from tests.conftest import PASSWORD, get_user, login, post_form
+from tests.support.factories import PASSWORD, get_user
+from tests.support.http import login, post_form
 
 NEW = "another long passphrase 77"
 WRONG = "not the password at all"

@@ -8,7 +8,8 @@ import pytest
 
 from backoffice.extensions import db
 from backoffice.models import User
-from tests.conftest import PASSWORD, add_user, csrf_token, get_user, login, post_form
+from tests.support.factories import PASSWORD, add_user, get_user
+from tests.support.http import csrf_token, login, post_form
 
 JSON = {"Accept": "application/json"}
 

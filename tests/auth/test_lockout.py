@@ -10,7 +10,9 @@ from sqlalchemy import select
 from backoffice.auth.refusals import identity_digest
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
-from tests.conftest import PASSWORD, add_user, csrf_token, get_user, login, make_app, post_form
+from tests.support.apps import make_app
+from tests.support.factories import PASSWORD, add_user, get_user
+from tests.support.http import csrf_token, login, post_form
 
 WRONG = "not the password at all"
 GENERIC = "Authentication failed - identity or password/passcode invalid"

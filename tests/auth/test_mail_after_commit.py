@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
-from tests.conftest import PASSWORD, add_user, post_form
+from tests.support.factories import PASSWORD, add_user
+from tests.support.http import post_form
 
 DOOMED = "doomed@example.com"
 

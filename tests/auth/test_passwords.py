@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog
-from tests.conftest import PASSWORD, csrf_token, get_user, login, post_form
+from tests.support.factories import PASSWORD, get_user
+from tests.support.http import csrf_token, login, post_form
 
 WEAK = "password1234"  # 12 characters, one of the most common passwords
 TOO_EASY = "too easy to guess"

@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from backoffice.extensions import db
-from tests.conftest import csrf_token, make_app
+from tests.support.apps import make_app
+from tests.support.http import csrf_token
 
 TIGHT = dict(
     RATELIMIT_ENABLED=True,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import User, UserSession, new_uniquifier
 from backoffice.services.erasure import erase_user
-from tests.conftest import PASSWORD, csrf_token, login, post_form
+from tests.support.factories import PASSWORD
+from tests.support.http import csrf_token, login, post_form
 
 LOGIN_REDIRECT = "/login?next="
 

@@ -16,9 +16,9 @@ import pytest
 from backoffice.extensions import db
 from backoffice.models import User, UserProfile
 from backoffice.services.avatars import set_avatar, thumbnail_key
-from tests.conftest import csrf_token
-from tests.ftpserver import FTP_PASSWORD, FTP_USER, FTPServer
-from tests.services import samples
+from tests.support import samples
+from tests.support.ftpserver import FTP_PASSWORD, FTP_USER, FTPServer
+from tests.support.http import csrf_token
 
 
 @dataclass

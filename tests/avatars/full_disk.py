@@ -19,7 +19,7 @@ from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.models import User
 from backoffice.services.avatars import AvatarStoreError, set_avatar
-from tests.services import samples
+from tests.support import samples
 
 
 def main(database_url: str, upload_dir: str, user_id: str, limit: str) -> None:

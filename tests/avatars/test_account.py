@@ -12,9 +12,10 @@ from backoffice.models import User
 from backoffice.services.erasure import erase_user
 from backoffice.services.images import CORRUPT, EMPTY, NOT_AN_IMAGE
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg, upload
-from tests.conftest import PASSWORD, csrf_token, login
-from tests.services import samples
-from tests.services.samples import ACCEPTED, CORRUPTED, REFUSED, assert_clean_webp, decode
+from tests.support import samples
+from tests.support.factories import PASSWORD
+from tests.support.http import csrf_token, login
+from tests.support.samples import ACCEPTED, CORRUPTED, REFUSED, assert_clean_webp, decode
 
 local_only = pytest.mark.parametrize("store", ["local"], indirect=True)
 

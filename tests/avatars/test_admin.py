@@ -13,7 +13,8 @@ from backoffice.models import AuditLog, User
 from backoffice.services.avatars import set_avatar, thumbnail_key
 from backoffice.services.images import NOT_AN_IMAGE
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg
-from tests.conftest import add_user, csrf_token
+from tests.support.factories import add_user
+from tests.support.http import csrf_token
 
 local_only = pytest.mark.parametrize("store", ["local"], indirect=True)
 

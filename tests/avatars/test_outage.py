@@ -11,7 +11,7 @@ import pytest
 
 from backoffice.services.avatars import STORE_FAILED
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg, upload
-from tests.ftpserver import FTPHandler
+from tests.support.ftpserver import FTPHandler
 
 ftp_only = pytest.mark.parametrize("store", ["ftp"], indirect=True)
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import pytest
 from backoffice.services.locks import BUSY
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg
 from tests.avatars.test_admin import edit_profile
-from tests.conftest import csrf_token, login
-from tests.databases import sqlite_only, sqlite_write_lock
+from tests.support.databases import sqlite_only, sqlite_write_lock
+from tests.support.http import csrf_token, login
 
 UPLOADS = 8
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User
 from backoffice.services.orders import place_order
-from tests.conftest import add_user
+from tests.support.factories import add_user
 
 
 def test_seed_demo_creates_consistent_data(app):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog
-from tests.conftest import add_order, add_product
+from tests.support.factories import add_order, add_product
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import Order, Product
-from tests.conftest import add_product
+from tests.support.factories import add_product
 
 
 def run(app, *args):

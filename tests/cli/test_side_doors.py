@@ -15,7 +15,8 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
 from backoffice.services.erasure import erase_user
-from tests.conftest import PASSWORD, add_user, get_user, login, post_form
+from tests.support.factories import PASSWORD, add_user, get_user
+from tests.support.http import login, post_form
 
 #: Commands that change accounts, each through services.accounts / services.users.
 ACCOUNT_COMMANDS = {"create-admin", "suspend", "activate", "unlock", "grant-role", "revoke-role"}

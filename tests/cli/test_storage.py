@@ -13,9 +13,11 @@ from backoffice.models import User, utcnow
 from backoffice.services.avatars import avatar_files, set_avatar
 from backoffice.services.storage_tasks import sweep
 from backoffice.storage import get_storage
-from tests.conftest import add_user, login, make_app
-from tests.ftpserver import FTP_PASSWORD, FTP_USER
-from tests.services import samples
+from tests.support import samples
+from tests.support.apps import make_app
+from tests.support.factories import add_user
+from tests.support.ftpserver import FTP_PASSWORD, FTP_USER
+from tests.support.http import login
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import get_user, login
+from tests.support.factories import get_user
+from tests.support.http import login
 
 
 def test_create_admin_with_password(app, client):

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers import ROOT, free_port, wait_for
+from tests.support.servers import ROOT, free_port, wait_for
 
 PYTHON = sys.executable
 STARTUP_SECONDS = 30

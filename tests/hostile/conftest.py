@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from backoffice.extensions import db
-from tests.conftest import _wipe, add_book, add_order, add_product, add_user, make_app
 from tests.hostile.probe import Probe
+from tests.support.apps import make_app, wipe
+from tests.support.factories import add_book, add_order, add_product, add_user
 
 #: Requests made by the hostile suite in this run, for the summary line.
 REQUESTS: list[int] = []
@@ -23,12 +24,12 @@ def probe(migrated, tmp_path_factory):
     """A seeded app with admin, staff and customer accounts; yields its Probe."""
     uploads = tmp_path_factory.mktemp("hostile-uploads")
     app = make_app(migrated, PROPAGATE_EXCEPTIONS=False, UPLOAD_DIR=str(uploads))
-    _wipe(app)
+    wipe(app)
     seed(app)
     probe = Probe(app)
     yield probe
     REQUESTS.append(probe.requests)
-    _wipe(app)
+    wipe(app)
     with app.app_context():
         db.engine.dispose()
 

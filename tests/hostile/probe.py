@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.models import Product, User
-from tests.conftest import csrf_token, login
+from tests.support.http import csrf_token, login
 
 Value = str | bytes
 #: Tables whose rows a refused request must leave alone (the audit log legitimately grows).

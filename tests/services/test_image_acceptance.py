@@ -17,9 +17,16 @@ from backoffice.services.images import (
     ProcessedAvatar,
     process_avatar,
 )
-
-from . import samples
-from .samples import ACCEPTED, CORRUPTED, REFUSED, assert_clean_webp, close_to, decode, encode
+from tests.support import samples
+from tests.support.samples import (
+    ACCEPTED,
+    CORRUPTED,
+    REFUSED,
+    assert_clean_webp,
+    close_to,
+    decode,
+    encode,
+)
 
 # --- accepted formats -----------------------------------------------------------------
 

@@ -6,9 +6,8 @@ import pytest
 from PIL import Image
 
 from backoffice.services.images import process_avatar
-
-from . import samples
-from .samples import BLUE, GREEN, RED, assert_clean_webp, close_to, decode, encode
+from tests.support import samples
+from tests.support.samples import BLUE, GREEN, RED, assert_clean_webp, close_to, decode, encode
 
 # --- orientation and metadata ------------------------------------------------------------
 

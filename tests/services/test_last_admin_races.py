@@ -20,8 +20,10 @@ from backoffice.models import Role, User
 from backoffice.models.users import roles_users
 from backoffice.services.accounts import has_role
 from backoffice.services.locks import BUSY
-from tests.conftest import add_user, csrf_token, login, make_app
-from tests.databases import sqlite_only, sqlite_write_lock
+from tests.support.apps import make_app
+from tests.support.databases import sqlite_only, sqlite_write_lock
+from tests.support.factories import add_user
+from tests.support.http import csrf_token, login
 
 ROUNDS = 10
 BUDGET = 45  # seconds per race: a lock that never comes shows up as a hang, not a slow suite

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.storage import LocalStorage, Storage
-from tests.ftpserver import FTPServer
+from tests.support.ftpserver import FTPServer
 
 
 @dataclass

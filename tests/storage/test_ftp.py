@@ -10,7 +10,7 @@ import traceback
 import pytest
 
 from backoffice.storage import FTPStorage, StorageError
-from tests.ftpserver import FTP_PASSWORD, assert_no_secret
+from tests.support.ftpserver import FTP_PASSWORD, assert_no_secret
 
 KEY = "avatars/0123456789abcdef0123456789abcdef.webp"
 DATA = b"\x00\x01avatar\r\n" * 1000

@@ -9,7 +9,7 @@ import pytest
 from pyftpdlib.filesystems import AbstractedFS
 
 from backoffice.storage import KeyNotFound, StorageError
-from tests.ftpserver import FULL_PERMS, FTPHandler, assert_no_secret
+from tests.support.ftpserver import FULL_PERMS, FTPHandler, assert_no_secret
 
 KEY = "avatars/0123456789abcdef0123456789abcdef.webp"
 DATA = b"\x00\x01avatar\r\n" * 1000

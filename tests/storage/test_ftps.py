@@ -8,7 +8,7 @@ import pytest
 import trustme
 
 from backoffice.storage import StorageError, storage_from_config
-from tests.ftpserver import FTP_PASSWORD, FTP_USER
+from tests.support.ftpserver import FTP_PASSWORD, FTP_USER
 
 KEY = "avatars/0123456789abcdef0123456789abcdef.webp"
 DATA = bytes(range(256)) * 64

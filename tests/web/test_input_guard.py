@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User, UserProfile
-from tests.conftest import PASSWORD, csrf_token, get_user
+from tests.support.factories import PASSWORD, get_user
+from tests.support.http import csrf_token
 
 JSON = {"Accept": "application/json"}
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD, get_user
+from tests.support.factories import PASSWORD, get_user
 from tests.web.test_input_guard import counts
 
 JSON = {"Accept": "application/json"}

@@ -13,8 +13,8 @@ from backoffice.extensions import db
 from backoffice.models import User
 from backoffice.services import dashboard
 from backoffice.services.orders import place_order
-from tests.conftest import add_book, add_product, add_user
-from tests.order_helpers import place
+from tests.support.factories import add_book, add_product, add_user
+from tests.support.orders import place
 
 UTC = dt.UTC
 NOW = dt.datetime(2025, 6, 30, 15, 0, tzinfo=UTC)

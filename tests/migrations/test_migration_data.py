@@ -27,8 +27,8 @@ from backoffice.models import Order, OrderItem, Product
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
 from backoffice.services.users import create_user
-from tests.databases import scratch_database
-from tests.test_migrations import schema_drift
+from tests.migrations.test_migrations import schema_drift
+from tests.support.databases import scratch_database
 
 PASSWORD = "correct horse battery staple 42"
 ACCOUNTS_REVISION = "364c42edadf9"  # users.erased_at; confirmable

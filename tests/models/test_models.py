@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User, UserProfile
-from tests.conftest import add_order, add_product, add_user
+from tests.support.factories import add_order, add_product, add_user
 
 
 def test_profile_created_with_user_on_every_path(app):

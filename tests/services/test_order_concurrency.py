@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, Product
 from backoffice.services.orders import OrderError, place_order
-from tests.conftest import add_product
+from tests.support.factories import add_product
 
 # Enough connections for every thread to hold one at the same time.
 POOL = {"pool_size": 25, "max_overflow": 0, "pool_pre_ping": True}

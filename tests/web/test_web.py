@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backoffice import create_app
-from tests.conftest import login
+from tests.support.http import login
 
 
 def test_healthz_ok(client):
@@ -105,7 +105,7 @@ def test_healthz_on_the_development_server_and_gunicorn(migrated, tmp_path, serv
     import urllib.error
     import urllib.request
 
-    from tests.servers import SERVERS
+    from tests.support.servers import SERVERS
 
     def status(config) -> int:
         with SERVERS[server](None, config, tmp_path) as port:

@@ -13,12 +13,11 @@ import pytest
 
 from backoffice.extensions import db
 from backoffice.models import User
-from tests.conftest import csrf_token
-from tests.rawhttp import Browser, multipart
-from tests.servers import SERVERS
-from tests.services import samples
+from tests.support import samples
+from tests.support.http import csrf_token
+from tests.support.rawhttp import Browser, multipart
+from tests.support.servers import SERVERS
 
-ROOT = Path(__file__).resolve().parent.parent
 FIVE_MB = 5 * 1024 * 1024
 TOO_BIG = b"\xff\xd8\xff" + b"x" * (FIVE_MB + 1024)  # just over the default limit
 

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from backoffice import create_app
 from backoffice.extensions import db
-from tests.databases import scratch_database
+from tests.support.databases import scratch_database
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from sqlalchemy import event, func, select
 
 from backoffice.extensions import db
 from backoffice.models import Order, User, UserProfile
-from tests.conftest import PASSWORD, add_order, add_product, csrf_token, get_user, login
+from tests.support.factories import PASSWORD, add_order, add_product, get_user
+from tests.support.http import csrf_token, login
 
 PROFILE = {
     "full_name": "Carl Customer",

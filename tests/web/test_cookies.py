@@ -6,7 +6,8 @@ import pytest
 
 from backoffice import create_app
 from backoffice.extensions import db
-from tests.conftest import PASSWORD, add_user, csrf_token
+from tests.support.factories import PASSWORD, add_user
+from tests.support.http import csrf_token
 
 # One page of each kind: Flask-Security, account area, admin, error page, JSON answer.
 PAGES = {

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, Product
 from backoffice.services.orders import MAX_LINES, OrderError, place_order
-from tests.conftest import add_product
+from tests.support.factories import add_product
 
 
 @pytest.fixture

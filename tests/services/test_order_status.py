@@ -16,8 +16,8 @@ from backoffice.services.order_status import (
     transition_orders,
 )
 from backoffice.services.orders import OrderError, place_order
-from tests.conftest import add_product
-from tests.order_helpers import place
+from tests.support.factories import add_product
+from tests.support.orders import place
 
 LEGAL = [(a, b) for a in ORDER_STATUSES for b in TRANSITIONS[a]]
 ILLEGAL = [(a, b) for a in ORDER_STATUSES for b in ORDER_STATUSES if b not in TRANSITIONS[a]]

@@ -11,8 +11,8 @@ from flask import abort
 from backoffice.extensions import db
 from backoffice.models import AuditLog
 from tests.admin.bulk_helpers import bulk
-from tests.conftest import csrf_token, login
-from tests.page_audit import audit
+from tests.support.http import csrf_token, login
+from tests.support.page_audit import audit
 
 ANONYMOUS = ("/", "/login", "/register", "/reset", "/confirm")
 CUSTOMER = (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, post_form
+from tests.support.factories import PASSWORD
+from tests.support.http import post_form
 
 NO_STORE = "no-store"
 JSON = {"Accept": "application/json"}

@@ -9,7 +9,7 @@ from backoffice.admin.formatting import sentence_case, utc_text
 from backoffice.extensions import db
 from backoffice.models import Order
 from backoffice.services import audit
-from tests.conftest import post_form
+from tests.support.http import post_form
 
 RAW_DATETIME = re.compile(r">\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00\s*<")
 

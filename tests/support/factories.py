@@ -1,0 +1,72 @@
+"""Rows for tests: users through the service, catalogue items and orders inserted directly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import joinedload, selectinload
+
+from backoffice.extensions import db
+from backoffice.models import Book, Order, OrderItem, Product, User
+from backoffice.services.users import create_user, ensure_roles
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def add_user(app, email: str, *, roles=(), password: str = PASSWORD, **kwargs):
+    """Create a user through the service (with profile) and return its id."""
+    with app.app_context():
+        ensure_roles()
+        user = create_user(email, password, roles=list(roles), **kwargs)
+        db.session.commit()
+        return user.id
+
+
+def get_user(app, email: str) -> User | None:
+    """The user with its profile and roles loaded, detached from any session."""
+    with app.app_context():
+        user = db.session.scalar(
+            db.select(User)
+            .where(User.email == email)
+            .options(joinedload(User.profile), selectinload(User.roles))
+        )
+        if user is not None:
+            db.session.expunge(user)
+        return user
+
+
+def add_product(app, sku="SKU-1", **fields) -> int:
+    """Insert a product and return its id."""
+    values = {"name": "Desk Lamp", "category": "home", "price": Decimal("19.99"), "stock": 10}
+    values.update(fields)
+    with app.app_context():
+        product = Product(sku=sku, **values)
+        db.session.add(product)
+        db.session.commit()
+        return product.id
+
+
+def add_book(app, isbn="9780306406157", **fields) -> int:
+    """Insert a book and return its id."""
+    values = {"title": "Dune", "author": "Frank Herbert", "price": Decimal("9.50"), "stock": 3}
+    values.update(fields)
+    with app.app_context():
+        book = Book(isbn=isbn, **values)
+        db.session.add(book)
+        db.session.commit()
+        return book.id
+
+
+def add_order(app, user_id: int, lines: list[tuple[int, int]], status="pending") -> int:
+    """Insert an order with (product_id, quantity) lines priced from the products."""
+    with app.app_context():
+        order = Order(user_id=user_id, status=status, shipping_address="1 High Street")
+        for product_id, quantity in lines:
+            product = db.session.get(Product, product_id)
+            order.items.append(
+                OrderItem(product=product, quantity=quantity, unit_price=product.price)
+            )
+        order.total = sum((i.unit_price * i.quantity for i in order.items), Decimal("0.00"))
+        db.session.add(order)
+        db.session.commit()
+        return order.id
