@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
-from tests.conftest import csrf_token, get_user, login
+from tests.support.factories import get_user
+from tests.support.http import csrf_token, login
 
 CHANGE = {"full_name": "Carl Customer", "bio": "Likes lamps", "zipcode": "SW1A 1AA"}
 BLANK = dict.fromkeys(("full_name", "bio", "address", "zipcode", "phone", "website"), "")
