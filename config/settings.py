@@ -188,6 +188,9 @@ class Base:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
         self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
         self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        # Mail leaves after the response, but a hung SMTP server would still hold the
+        # worker that sends it: give up after this many seconds (the failure is logged).
+        self.MAIL_TIMEOUT = env_float("MAIL_TIMEOUT", 10.0)
         # The "file" backend writes each message under this directory (the browser tests
         # read confirmation and reset links there).
         self.MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH", str(ROOT / "instance" / "mail"))

@@ -20,10 +20,12 @@ from collections import Counter
 
 from sqlalchemy import Select, and_, delete, insert, literal, or_, select, update
 
+from backoffice import clock
 from backoffice.extensions import db
 from backoffice.models import Role, User
 from backoffice.models.users import roles_users, rotated_uniquifier_sql
 from backoffice.permissions import ADMIN, can
+from backoffice.services import sessions
 from backoffice.services.counts import count_rows
 from backoffice.services.locks import LockBusy, lock_admin_set
 from backoffice.services.outcome import Outcome
@@ -123,9 +125,9 @@ def suspend(actor, targets: Select) -> Outcome:
     outcome = Outcome()
     rows = _eligible(targets, blocked(actor, targets, drops_admin=True), outcome)
     outcome.skip("already suspended", _count(rows, User.active.is_(False)))
-    outcome.changed = _update(
-        and_(rows, User.active.is_(True)), active=False, fs_uniquifier=rotated_uniquifier_sql()
-    )
+    suspending = and_(rows, User.active.is_(True))
+    sessions.revoke_users(select(User.id).where(suspending), clock.now())
+    outcome.changed = _update(suspending, active=False, fs_uniquifier=rotated_uniquifier_sql())
     return outcome
 
 

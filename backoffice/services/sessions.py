@@ -83,6 +83,20 @@ def revoke_others(user_id: int, keep: str | None, now: dt.datetime) -> None:
     db.session.execute(query.values(revoked_at=now))
 
 
+def revoke_users(user_ids, now: dt.datetime) -> None:
+    """End every live session of the users a SELECT of ids names (suspension).
+
+    The new uniquifier already refuses their cookies; this keeps the rows truthful for
+    whoever lists a user's devices.
+    """
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id.in_(user_ids), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def forget_user(user_id: int) -> None:
     """Delete every session row of ``user_id`` (erasure: addresses and agents are personal)."""
     db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))

@@ -16,7 +16,7 @@ MAX_STATEMENTS = 6
 VARIANTS = (
     "/admin/order/?search=example.com",
     "/admin/order/?flt0_status_in_list=pending,paid,shipped,delivered,cancelled&sort=3&desc=1",
-    "/admin/user/?flt0_active_equals=1&sort=1",
+    "/admin/user/?flt0_status_equals=1&sort=1",
     "/admin/userprofile/?sort=6",
     "/admin/auditlog/?flt0_model_equals=Order",
 )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import User, UserSession, new_uniquifier
+from backoffice.services import accounts
 from backoffice.services.erasure import erase_user
 from tests.support.factories import PASSWORD
 from tests.support.http import csrf_token, login, post_form
@@ -166,6 +167,20 @@ def test_erasure_deletes_the_session_rows(app, client, users):
         db.session.commit()
     assert session_rows(app, users["customer"]) == []
     assert client.get("/account/").status_code == 302
+
+
+def test_suspension_marks_every_session_row_ended(app, client, users, admin_client):
+    device = app.test_client()
+    login(device, "customer@example.com")
+    assert all(row.revoked_at is None for row in session_rows(app, users["customer"]))
+    with app.app_context():
+        outcome = accounts.for_one(
+            accounts.suspend, db.session.get(User, users["admin"]), users["customer"]
+        )
+        db.session.commit()
+    assert outcome.changed == 1
+    assert all(row.revoked_at is not None for row in session_rows(app, users["customer"]))
+    assert device.get("/account/").status_code == 302
 
 
 def test_last_seen_is_written_at_most_once_a_minute(app, client, users, clock):
