@@ -174,6 +174,9 @@ class Base:
     CLOCK = None
     PROXY_FIX_X_FOR = 0
     LOG_LEVEL = "INFO"
+    # The job queue's name (Huey's): its Redis keys, or its table in the SQLite file.
+    # Tests give each queue a name of its own on the shared Redis.
+    JOBS_QUEUE_NAME = "backoffice"
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY")

@@ -17,7 +17,7 @@ def build_huey(app: Flask) -> Huey:
     Each task runs inside an app context of ``app``: the worker builds the app with
     ``create_app()`` and consumes this instance's queue.
     """
-    name = app.config.get("JOBS_QUEUE_NAME", "backoffice")
+    name = app.config["JOBS_QUEUE_NAME"]
     redis_url = app.config.get("JOBS_REDIS_URL")
     if redis_url:
         huey = RedisHuey(name, url=redis_url, results=False)

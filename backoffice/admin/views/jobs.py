@@ -19,6 +19,7 @@ from backoffice.extensions import db
 from backoffice.jobs.records import cancel_job
 from backoffice.models import Job
 from backoffice.permissions import can
+from backoffice.ranges import parse_id
 from backoffice.storage import get_storage
 from backoffice.storage.base import KeyNotFound
 
@@ -43,7 +44,10 @@ class JobsView(SecuredMixin, BaseView):
 
     def get_one(self, job_id: int) -> Job:
         """The job if the user may see it and use the list it came from, else 404 / 403."""
-        job = db.session.scalars(visible_jobs().where(Job.id == job_id)).first()
+        key = parse_id(job_id, Job.id)  # a number no row can have is no row, not a 500
+        job = (
+            None if key is None else db.session.scalars(visible_jobs().where(Job.id == key)).first()
+        )
         if job is None:
             abort(404)
         view = source_view(current_app.extensions["backoffice_admin"], job.params or {})
