@@ -44,7 +44,7 @@ def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def wait_ended(app, job_id: int) -> Job:
+def wait_ended(app, job_id: int, timeout: float = 10.0) -> Job:
     """Wait until the worker has finished, failed or cancelled the job; return it."""
-    wait_for(lambda: job_row(app, job_id).state in ("done", "failed", "cancelled"))
+    wait_for(lambda: job_row(app, job_id).state in ("done", "failed", "cancelled"), timeout)
     return job_row(app, job_id)
