@@ -132,6 +132,8 @@ class ExportMixin:
         user = current_user._get_current_object()
         job = start_job("export_csv", params, user=user, summary=f"CSV export of {self.name}")
         db.session.commit()
+        if job.state == "failed":  # the queue was down: the job was recorded, not started
+            return error_response(503, job.error)
         link = url_for("jobs.index_view", _anchor=f"job-{job.id}")
         flash(Markup('Started in the background: <a href="{}">job {}</a>.').format(link, job.id))
         return redirect(link)

@@ -66,6 +66,7 @@ def test_export_of_a_filtered_list_runs_in_the_worker_and_downloads(
     download = staff_client.get(status["result_url"])
     assert download.status_code == 200
     assert download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"].startswith('attachment; filename="orders-')
     rows = csv_rows(download)
     assert sorted(int(r["Order"]) for r in rows) == sorted(orders["paid"])
     # The same file as the list's own export of the same query.

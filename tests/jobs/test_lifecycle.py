@@ -126,3 +126,15 @@ def test_export_end_to_end_on_a_redis_queue(redis_app, users):
     assert (job.state, job.done, job.total) == ("done", 7, 7)
     rows = client.get(f"/admin/jobs/{job_id}/download").get_data(as_text=True).splitlines()
     assert len(rows) == 1 + 7
+
+
+@pytest.mark.config(JOBS_REDIS_URL="redis://127.0.0.1:1/0")
+def test_a_queue_that_is_down_is_a_clear_503_and_a_failed_job(app, staff_client):
+    token = csrf_token(staff_client, "/admin/product/")
+    response = staff_client.post("/admin/product/export/background/", data={"csrf_token": token})
+    assert response.status_code == 503
+    assert "job queue could not be reached" in response.get_data(as_text=True)
+    with app.app_context():
+        [job] = db.session.scalars(select(Job)).all()
+        assert (job.state, job.result_key) == ("failed", None)
+        assert "could not be reached" in job.error

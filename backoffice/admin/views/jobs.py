@@ -20,6 +20,7 @@ from backoffice.jobs.records import cancel_job
 from backoffice.models import Job
 from backoffice.permissions import can
 from backoffice.ranges import parse_id
+from backoffice.services.exports import filename
 from backoffice.storage import get_storage
 from backoffice.storage.base import KeyNotFound
 
@@ -80,7 +81,9 @@ class JobsView(SecuredMixin, BaseView):
             data = get_storage().open(job.result_key)
         except KeyNotFound:
             abort(404)
-        name = f"{job.kind.replace('_', '-')}-{job.id}.csv"
+        view = source_view(current_app.extensions["backoffice_admin"], job.params or {})
+        # As the list's own export names it: the model and the time the file was made.
+        name = filename(view.export_spec(), job.finished_at) if view else f"job-{job.id}.csv"
         return Response(
             data,
             mimetype="text/csv",
