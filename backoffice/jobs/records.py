@@ -2,21 +2,57 @@
 
 Starting and cancelling are audited with the change they make; finishing and failing
 are audited by the runner's final commit. The enqueue of a started job waits for the
-starting transaction to commit (``queue.pending_jobs``), so a start that rolls back
+starting transaction to commit (``pending_jobs``), so a start that rolls back
 leaves neither a row nor a queued task.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 
 from backoffice import clock
+from backoffice.after_commit import Held
 from backoffice.extensions import db
-from backoffice.jobs.queue import pending_jobs
 from backoffice.models import ACTIVE_STATES, Job
 from backoffice.services import audit
+
+log = logging.getLogger(__name__)
+
+
+#: What a job whose task could not be queued says (the queue's own error goes to the log).
+UNQUEUED = "The job queue could not be reached, so the job was not started. Try again later."
+
+
+def _enqueue(job_ids: list[int]) -> None:
+    run_job = current_app.extensions["jobs_tasks"]["run_job"]  # queue.build_huey
+    for job_id in job_ids:
+        try:
+            run_job(job_id)
+        except Exception:  # Redis down, the queue file unwritable: any of them
+            log.exception("job %s could not be queued", job_id)
+            _mark_unqueued(job_id)
+
+
+def _mark_unqueued(job_id: int) -> None:
+    """Fail a job whose task never reached the queue, so it does not wait forever.
+
+    This runs after the session's commit, when the session can no longer be used: the
+    update goes through a connection of its own.
+    """
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "queued")
+            .values(state="failed", error=UNQUEUED, finished_at=clock.now())
+        )
+
+
+#: Job ids to enqueue once the transaction that created them commits.
+pending_jobs = Held("jobs.enqueue", committed=_enqueue)
 
 
 def start_job(kind: str, params: dict, *, user, summary: str, total: int | None = None) -> Job:
