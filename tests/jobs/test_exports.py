@@ -162,3 +162,11 @@ def test_expired_results_are_removed(app, clock, staff_client, orders, worker):
         assert db.session.scalar(select(func.count()).where(Job.result_key.is_not(None))) == 0
     assert staff_client.get(f"/admin/jobs/{job_id}/download").status_code == 404
     assert staff_client.get(f"/admin/jobs/{job_id}/status").get_json()["result_url"] is None
+
+
+@pytest.mark.parametrize("model", ["user", "userprofile", "product", "book", "order", "auditlog"])
+def test_every_list_offers_the_background_export_of_what_it_shows(admin_client, model):
+    page = admin_client.get(f"/admin/{model}/?search=x&page=1").get_data(as_text=True)
+    form = page[page.index(f'action="/admin/{model}/export/background/') :]
+    assert form.startswith(f'action="/admin/{model}/export/background/?search=x"')
+    assert 'name="csrf_token"' in form[: form.index("</form>")]
