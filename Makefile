@@ -8,6 +8,7 @@ PORT   ?= 5000
 .PHONY: run test e2e chromium install lint format migrate clean
 
 ## run: create .venv, install, migrate, seed demo data, print the admin login, serve on :5000
+##      with one background-job worker beside the server (stopped with it)
 run: install
 	$(BIN)/python manage.py db upgrade
 	$(BIN)/python manage.py seed-demo --if-empty
@@ -15,6 +16,10 @@ run: install
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/   (log in at http://$(HOST):$(PORT)/login)"
 	@$(BIN)/python manage.py create-admin admin@example.com --generate-password --reset
 	@echo
+	@# One shell for both: the worker runs in the background and the trap stops it
+	@# when the server exits (Ctrl+C, an error, or the terminal closing).
+	$(BIN)/python manage.py worker --threads 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM HUP; \
 	$(BIN)/python manage.py run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (SQLite; set TEST_DATABASE_URL=postgresql://... for PostgreSQL)

@@ -12,6 +12,7 @@ from backoffice.admin import init_admin
 from backoffice.auth import init_auth
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
+from backoffice.jobs import init_jobs
 from backoffice.logs import init_logging
 from backoffice.storage import init_storage
 from backoffice.web import init_web
@@ -26,6 +27,7 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_logging(app)
     init_extensions(app)
     init_storage(app)
+    init_jobs(app)
     init_auth(app)
     init_admin(app)
     init_account(app)
@@ -51,7 +53,7 @@ def init_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     _install_proxy_fix(app)
-    _sqlite_foreign_keys(app)
+    _sqlite_pragmas(app)
 
 
 def _install_proxy_fix(app: Flask) -> None:
@@ -63,10 +65,13 @@ def _install_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
-def _sqlite_foreign_keys(app: Flask) -> None:
-    """SQLite ignores foreign keys unless each connection asks for them."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite ignores foreign keys unless each connection asks for them; a file database
+    is put in WAL mode, so a worker reading a long export does not lock out writes."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
         return
+    in_memory = url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
     from sqlalchemy import event
 
     with app.app_context():
@@ -76,4 +81,6 @@ def _sqlite_foreign_keys(app: Flask) -> None:
         def _on_connect(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()

@@ -23,6 +23,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orders.write",
             "audit.read",
             "history.delete",
+            # Every staff member's background jobs, not only one's own.
+            "jobs.all",
         }
     ),
     STAFF: frozenset(

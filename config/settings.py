@@ -174,6 +174,9 @@ class Base:
     CLOCK = None
     PROXY_FIX_X_FOR = 0
     LOG_LEVEL = "INFO"
+    # The job queue's name (Huey's): its Redis keys, or its table in the SQLite file.
+    # Tests give each queue a name of its own on the shared Redis.
+    JOBS_QUEUE_NAME = "backoffice"
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -229,6 +232,16 @@ class Base:
         self.APP_NAME = os.environ.get("APP_NAME", self.APP_NAME)
         self.AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", self.AVATAR_MAX_PIXELS)
         self._read_storage_settings()
+        self._read_job_settings()
+
+    def _read_job_settings(self) -> None:
+        """The background job queue (backoffice/jobs): SQLite under instance/, or Redis."""
+        self.JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH") or str(
+            ROOT / "instance" / "jobs.db"
+        )
+        self.JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "")
+        self.JOB_RESULT_DAYS = env_int("JOB_RESULT_DAYS", 7)
+        self.JOB_BATCH_SIZE = env_int("JOB_BATCH_SIZE", 5000)
 
     def _read_storage_settings(self) -> None:
         """Where uploaded files go; backoffice.storage checks the backend and the server."""
@@ -287,6 +300,11 @@ class Testing(Base):
         # The test fixtures give each app a directory of its own, or a test FTP server.
         self.STORAGE_BACKEND = "local"
         self.UPLOAD_DIR = str(Path(tempfile.gettempdir()) / f"backoffice-test-{os.getpid()}")
+        # Never the checkout's queue nor one named in the environment: tests enqueue jobs.
+        self.JOBS_SQLITE_PATH = str(
+            Path(tempfile.gettempdir()) / f"backoffice-jobs-{os.getpid()}.db"
+        )
+        self.JOBS_REDIS_URL = ""
 
 
 class Production(Base):

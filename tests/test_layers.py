@@ -27,8 +27,10 @@ MAY_IMPORT = {
     "auth": BASE | {"models", "services", "outgoing_mail"},
     "web": BASE | {"models", "services", "storage"},
     "account": BASE | {"models", "services", "storage", "validation", "web"},
-    "admin": BASE | {"models", "services", "storage", "validation", "web", "auth"},
-    "cli": BASE | {"models", "services", "storage", "admin"},
+    # The task queue: task functions call services and own their transaction.
+    "jobs": BASE | {"models", "services", "storage"},
+    "admin": BASE | {"models", "services", "storage", "validation", "web", "auth", "jobs"},
+    "cli": BASE | {"models", "services", "storage", "admin", "jobs"},
 }
 
 

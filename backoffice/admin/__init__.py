@@ -4,7 +4,8 @@ Layout: ``base.py`` (rights per endpoint), ``listing.py`` (the one module touchi
 Flask-Admin's private members: filters, sorting, counts), ``bulk.py``/``bulk_scope.py``
 (bulk actions), ``export.py``, ``lookups.py``, ``views/`` and ``actions/`` one module per
 area. May import: models, services, storage, validation, web, auth (rate limits) and
-the base helpers; never account or cli.
+the base helpers, and jobs (starting
+and showing background jobs); never account or cli.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from backoffice.admin.background import export_source
 from backoffice.admin.dashboard import DashboardView
 from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
+from backoffice.admin.views.jobs import JobsView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
 from backoffice.extensions import db
+from backoffice.jobs.exports import register_export_source
 from backoffice.models import AuditLog, Book, Order, Product, User, UserProfile
 from backoffice.web.headers import csp_nonce
 
@@ -37,6 +41,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(BookView(Book, db, category="Catalogue", name="Books"))
     admin.add_view(OrderView(Order, db, name="Orders"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="auditlog"))
+    admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"))
     admin.init_app(app)
     app.extensions["backoffice_admin"] = admin
+    register_export_source(app, export_source(admin))
     return admin

@@ -30,6 +30,7 @@ _ENDPOINT_RIGHTS = {
     "delete_view": "can_delete",
     "details_view": "can_view_details",
     "export": "can_export",
+    "export_background": "can_export",
     # Relation lookups feed the create and edit forms, and list other tables' rows.
     "ajax_lookup": "can_lookup",
 }

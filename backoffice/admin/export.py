@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, abort, request
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import Select, inspect
 
 from backoffice import clock
 from backoffice.admin.bulk import BulkAction
 from backoffice.admin.listing import FilterError, admin_views
 from backoffice.extensions import db
+from backoffice.jobs.records import start_job
 from backoffice.services import audit
 from backoffice.services.counts import count_rows
 from backoffice.services.export_specs import spec_for
@@ -105,6 +108,35 @@ class ExportMixin:
             return error_response(400, str(exc))
         rows, count = self.export_query(request.args.get("search"), filters, *self.request_sort())
         return self.export_response(rows, count, "all matching", query=_list_query())
+
+    def export_background_url(self) -> str:
+        """Where the list's "Export in the background" form posts (the list's query)."""
+        args = {k: v for k, v in request.args.items() if k not in _NOT_SCOPE}
+        return self.get_url(".export_background", **args)
+
+    @expose("/export/background/", methods=["POST"])
+    def export_background(self):
+        """Start a background CSV export of every row the list's query matches."""
+        try:
+            self.request_filters()
+        except FilterError as exc:
+            return error_response(400, str(exc))
+        sort, desc = self.request_sort()
+        params = {
+            "view": self.endpoint,
+            "search": request.args.get("search") or None,
+            "filters": [list(pair) for pair in self.request_filter_pairs()],
+            "sort": sort,
+            "desc": desc,
+        }
+        user = current_user._get_current_object()
+        job = start_job("export_csv", params, user=user, summary=f"CSV export of {self.name}")
+        db.session.commit()
+        if job.state == "failed":  # the queue was down: the job was recorded, not started
+            return error_response(503, job.error)
+        link = url_for("jobs.index_view", _anchor=f"job-{job.id}")
+        flash(Markup('Started in the background: <a href="{}">job {}</a>.').format(link, job.id))
+        return redirect(link)
 
     def get_bulk_actions(self) -> tuple[BulkAction, ...]:
         """The view's own bulk actions plus the CSV export of the ticked rows."""

@@ -7,10 +7,11 @@ One module per area, each a door onto the services like the admin and the accoun
 - ``demo``: seed-demo;
 - ``orders``: place-order;
 - ``export``: the admin list's CSV export, to a file;
-- ``storage``: check, migrate and sweep the file store.
+- ``storage``: check, migrate and sweep the file store;
+- ``jobs``: worker, the background job consumer.
 
-The coming background jobs, imports and API keys get their own modules here
-(``jobs.py``, ``imports.py``, ``api_keys.py``).
+The coming imports and API keys get their own modules here (``imports.py``,
+``api_keys.py``).
 
 Errors, one idiom: a refusal (bad data, a rule, a failed store) raises
 ``click.ClickException`` with a message that names the field or thing refused; click
@@ -19,7 +20,7 @@ argument the command cannot read (``--item LAMP``, an unknown export model or fi
 raises ``click.BadParameter``, click's usage error, and exits with status 2 like the
 checks click makes itself.
 
-Imports: commands call services, models and storage (and the admin's export views);
+Imports: commands call services, models, storage and jobs (and the admin's export views);
 a command owns its transaction and commits. Nothing imports this package but the
 app factory, which calls ``init_cli``.
 """
@@ -30,6 +31,7 @@ from flask import Flask
 
 from backoffice.cli.demo import seed_demo
 from backoffice.cli.export import export
+from backoffice.cli.jobs import worker
 from backoffice.cli.orders import place_order_command
 from backoffice.cli.storage import storage_cli
 from backoffice.cli.users import COMMANDS as USER_COMMANDS
@@ -37,5 +39,5 @@ from backoffice.cli.users import COMMANDS as USER_COMMANDS
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (*USER_COMMANDS, seed_demo, place_order_command, export, storage_cli):
+    for command in (*USER_COMMANDS, seed_demo, place_order_command, export, storage_cli, worker):
         app.cli.add_command(command)

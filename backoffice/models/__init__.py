@@ -1,6 +1,6 @@
 """All models, importable from one place.
 
-One module per area (users, catalog, orders, audit, sessions); ``base.py`` holds the
+One module per area (users, catalog, orders, audit, sessions, jobs); ``base.py`` holds the
 naming convention and UTC timestamps. Models may import only the base helpers
 (extensions, clock): never services, admin or any door.
 """
@@ -8,14 +8,18 @@ naming convention and UTC timestamps. Models may import only the base helpers
 from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
+from backoffice.models.jobs import ACTIVE_STATES, JOB_STATES, Job
 from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
 from backoffice.models.sessions import UserSession
 from backoffice.models.users import Role, User, UserProfile, ensure_profile, new_uniquifier
 
 __all__ = [
+    "ACTIVE_STATES",
+    "JOB_STATES",
     "ORDER_STATUSES",
     "AuditLog",
     "Book",
+    "Job",
     "Order",
     "OrderItem",
     "OrderStatus",

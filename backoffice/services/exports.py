@@ -159,8 +159,14 @@ def stream_csv(
         writer = csv.writer(buffer)
         writer.writerow(spec.labels)
         yield (BOM if bom else b"") + utf8(buffer.getvalue())
-        with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt)
+        with (
+            engine.connect() as conn,
+            # Closed on every way out (a caller stopping early included), so a
+            # PostgreSQL server-side cursor never outlives its connection.
+            conn.execution_options(stream_results=True, yield_per=batch_size).execute(
+                stmt
+            ) as result,
+        ):
             for rows in result.partitions():
                 buffer.seek(0)
                 buffer.truncate()

@@ -23,6 +23,7 @@ ACCOUNT_COMMANDS = {"create-admin", "suspend", "activate", "unlock", "grant-role
 #: Commands that do not touch accounts (or, like seed-demo, only create demo customers).
 OTHER_COMMANDS = {"db", "run", "shell", "routes", "seed-demo", "place-order", "export", "storage"}
 OTHER_COMMANDS |= {"limiter"}  # Flask-Limiter's: shows and clears rate-limit counters
+OTHER_COMMANDS |= {"worker"}  # runs background jobs (backoffice/cli/jobs.py)
 
 
 def cli_commands(app) -> set[str]:

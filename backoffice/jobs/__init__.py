@@ -1,0 +1,35 @@
+"""Background jobs: the Huey queue, the job record, and the task functions the worker runs.
+
+- ``queue``: the Huey instance built from the app's settings (``SqliteHuey`` at
+  ``JOBS_SQLITE_PATH`` by default, ``RedisHuey`` when ``JOBS_REDIS_URL`` is set) and
+  the tasks registered on it (the job runner, the daily clean-up of old results).
+- ``records``: the ``jobs`` rows: start (audited), progress, finish, fail, cancel
+  (audited), expiry of results. These functions never commit; a started job is
+  enqueued once the starting transaction commits (``backoffice.after_commit``), so a
+  rolled-back start enqueues nothing.
+- ``runner``: the task body. It owns its transaction: it commits the job's state at the
+  start, with each batch's progress, and at the end. Kinds are registered per app
+  (``register_kind``), so a door that knows how to build the work (the admin, for an
+  export of one of its lists) supplies it without this package importing the door.
+- ``exports``: the first kind, a background CSV export written to the Storage.
+
+May import: services, models, storage and the base helpers. The admin and the CLI
+import this package; nothing lower does.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from backoffice.jobs.exports import run_export
+from backoffice.jobs.queue import build_huey, get_huey
+from backoffice.jobs.runner import register_kind
+
+
+def init_jobs(app: Flask) -> None:
+    """Build the app's Huey instance, register its tasks and the built-in job kinds."""
+    app.extensions["huey"] = build_huey(app)
+    register_kind(app, "export_csv", run_export)
+
+
+__all__ = ["get_huey", "init_jobs", "register_kind"]

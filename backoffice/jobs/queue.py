@@ -1,0 +1,49 @@
+"""The Huey instance of an app and its tasks (each runs inside an app context)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+
+from backoffice.jobs.runner import remove_expired_results, run_job
+
+
+def build_huey(app: Flask) -> Huey:
+    """A Huey on ``JOBS_REDIS_URL`` if set, else on the SQLite file ``JOBS_SQLITE_PATH``.
+
+    Each task runs inside an app context of ``app``: the worker builds the app with
+    ``create_app()`` and consumes this instance's queue.
+    """
+    name = app.config["JOBS_QUEUE_NAME"]
+    redis_url = app.config.get("JOBS_REDIS_URL")
+    if redis_url:
+        huey = RedisHuey(name, url=redis_url, results=False)
+    else:
+        path = Path(app.config["JOBS_SQLITE_PATH"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey(name, filename=str(path), results=False)
+
+    def run_job_task(job_id: int) -> None:
+        with app.app_context():
+            run_job(job_id)
+
+    def remove_expired_task() -> None:
+        with app.app_context():
+            remove_expired_results()
+
+    app.extensions["jobs_tasks"] = {
+        "run_job": huey.task(name="run_job")(run_job_task),
+        # Daily, at a quiet hour (UTC): results past JOB_RESULT_DAYS leave the Storage.
+        "remove_expired_results": huey.periodic_task(
+            crontab(minute="15", hour="3"), name="remove_expired_results"
+        )(remove_expired_task),
+    }
+    return huey
+
+
+def get_huey() -> Huey:
+    """The current app's Huey instance."""
+    return current_app.extensions["huey"]

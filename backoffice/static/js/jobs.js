@@ -1,0 +1,46 @@
+// The Jobs page: each running job's row polls its status URL and updates its progress
+// bar, count, state and result link; it stops polling once the job has ended.
+(function () {
+  "use strict";
+  var ENDED = ["done", "failed", "cancelled"];
+
+  function fmt(n) { return n === null || n === undefined ? "" : n.toLocaleString("en"); }
+
+  function update(row, s) {
+    var pct = s.total ? Math.floor(100 * s.done / s.total) : (s.state === "done" ? 100 : 0);
+    var bar = row.querySelector('[data-field="bar"]');
+    bar.style.width = pct + "%";
+    bar.setAttribute("aria-valuenow", pct);
+    row.querySelector('[data-field="count"]').textContent =
+      fmt(s.done) + (s.total === null ? "" : " / " + fmt(s.total));
+    row.querySelector('[data-field="state"]').textContent = s.state;
+    var result = row.querySelector('[data-field="result"]');
+    if (s.result_url) {
+      var a = document.createElement("a");
+      a.href = s.result_url;
+      a.textContent = "Download";
+      result.replaceChildren(a);
+    } else if (s.state === "failed") {
+      var span = document.createElement("span");
+      span.className = "text-danger";
+      span.textContent = s.message;
+      result.replaceChildren(span);
+    }
+    if (ENDED.indexOf(s.state) >= 0) {
+      var cancel = row.querySelector('[data-field="cancel"]');
+      if (cancel) { cancel.remove(); }
+      return true;
+    }
+    return false;
+  }
+
+  function poll(row) {
+    var url = row.getAttribute("data-status-url");
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (s) { if (!update(row, s)) { setTimeout(function () { poll(row); }, 1000); } })
+      .catch(function () { setTimeout(function () { poll(row); }, 5000); });
+  }
+
+  document.querySelectorAll("tr[data-status-url]").forEach(poll);
+})();
