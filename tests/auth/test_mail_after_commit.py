@@ -7,10 +7,11 @@ import re
 
 import pytest
 from flask_security.recoverable import send_reset_password_instructions
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog, User
+from tests.support.databases import temporary_ddl
 from tests.support.factories import PASSWORD, add_user
 from tests.support.http import post_form
 
@@ -44,15 +45,8 @@ def refusing_database(app, is_postgres):
             "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
         ]
         drop = ["DROP TRIGGER refuse_doomed"]
-    with app.app_context():
-        for statement in create:
-            db.session.execute(text(statement))
-        db.session.commit()
-    yield
-    with app.app_context():
-        for statement in drop:
-            db.session.execute(text(statement))
-        db.session.commit()
+    with temporary_ddl(app, create, drop):
+        yield
 
 
 @pytest.mark.config(PROPAGATE_EXCEPTIONS=False)

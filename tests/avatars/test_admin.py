@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice.extensions import db
@@ -13,6 +13,7 @@ from backoffice.models import AuditLog, User
 from backoffice.services.avatars import set_avatar, thumbnail_key
 from backoffice.services.images import NOT_AN_IMAGE
 from tests.avatars.conftest import avatar_files_of, avatar_of, give_avatar, jpeg
+from tests.support.databases import temporary_ddl
 from tests.support.factories import add_user
 from tests.support.http import csrf_token
 
@@ -163,15 +164,8 @@ def profile_save_refused(app, is_postgres):
             "WHEN NEW.full_name = 'refuse me' BEGIN SELECT RAISE(ABORT, 'refused'); END"
         ]
         drop = ["DROP TRIGGER refuse_profile"]
-    with app.app_context():
-        for statement in create:
-            db.session.execute(text(statement))
-        db.session.commit()
-    yield
-    with app.app_context():
-        for statement in drop:
-            db.session.execute(text(statement))
-        db.session.commit()
+    with temporary_ddl(app, create, drop):
+        yield
 
 
 @local_only

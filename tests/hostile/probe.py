@@ -212,3 +212,13 @@ def label(method: str, url: str, extra: str = "") -> str:
     if len(text) > 140:
         text = text[:120] + f"...({len(url)} chars)"
     return f"{text} {extra}".rstrip()
+
+
+def lists_still_render(probe: Probe, endpoint: str) -> list[str]:
+    """Failures of a list and its export after hostile requests (which write audit rows)."""
+    failures = []
+    for url in (f"/admin/{endpoint}/", f"/admin/{endpoint}/export/csv/"):
+        _, problem = probe.send("admin", "GET", url)
+        if problem:
+            failures.append(f"GET {url} -> {problem}")
+    return failures

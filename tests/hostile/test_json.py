@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.probe import label, model_views, route_app
+from tests.hostile.probe import lists_still_render, model_views, route_app
 
 DEEP = 5_000
 BODIES: dict[str, bytes] = {
@@ -90,9 +90,5 @@ def test_every_post_endpoint_survives_json(probe, url):
 @pytest.mark.parametrize("endpoint", [view.endpoint for view in model_views()])
 def test_lists_render_after_hostile_json(probe, endpoint):
     """Whatever the bodies above stored, every list and its export still answer."""
-    failures = []
-    for url in (f"/admin/{endpoint}/", f"/admin/{endpoint}/export/csv/"):
-        _, problem = probe.send("admin", "GET", url)
-        if problem:
-            failures.append(f"{label('GET', url)} -> {problem}")
+    failures = lists_still_render(probe, endpoint)
     assert not failures, "\n".join(failures)

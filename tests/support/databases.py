@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from backoffice.extensions import db
+
 
 def is_postgres(url: str | None) -> bool:
     """True for postgres:// and postgresql(+driver):// URLs."""
@@ -60,3 +62,16 @@ def sqlite_write_lock(url: str) -> Iterator[None]:
     finally:
         holder.rollback()
         holder.close()
+
+
+@contextmanager
+def temporary_ddl(app, create: list[str], drop: list[str]) -> Iterator[None]:
+    """Run ``create`` (a test trigger, say) for the block, then ``drop`` it again."""
+    for statements in (create, None, drop):
+        if statements is None:
+            yield
+            continue
+        with app.app_context():
+            for statement in statements:
+                db.session.execute(text(statement))
+            db.session.commit()
