@@ -15,6 +15,8 @@ second one waits for the first before it reads. The lock must come first, the re
   configured) and then reads what the first committed. So here an UPDATE that matches
   no row opens the transaction and takes that lock before anything is read. It locks
   the whole database for writing until the commit, which SQLite does for any write.
+  The same holds in WAL mode (file databases use it): a transaction whose first
+  statement writes reads the latest commit, and other writers wait for its lock.
 
 After the lock, read with fresh SQL or ``Session.refresh``: objects loaded earlier in the
 request (``current_user``, the form's model) hold what was true before the wait.
