@@ -217,3 +217,17 @@ def test_xlsx_download_needs_the_same_rights_as_the_csv(app, client, users, orde
     login(customer, "customer@example.com")
     assert customer.get(f"/admin/jobs/{job.id}/download").status_code == 403
     assert app.test_client().get(f"/admin/jobs/{job.id}/download").status_code == 302
+
+
+def test_a_search_that_joins_another_table_selects_the_same_rows(app, staff_client, orders, worker):
+    other = add_user(app, "zed@example.com")
+    product = add_product(app, sku="SKU-Z")
+    theirs = [add_order(app, other, [(product, 1)], status="paid") for _ in range(2)]
+    query = "?search=zed%40example&sort=2&desc=1"  # the search joins the customer
+    job = run_xlsx(app, staff_client, query)
+    [rows] = sheets(staff_client.get(f"/admin/jobs/{job.id}/download").get_data()).values()
+    direct = staff_client.get(f"/admin/order/export/csv/{query}").get_data(as_text=True)
+    csv_ids = [int(r[0]) for r in list(csv.reader(io.StringIO(direct)))[1:]]
+    assert [int(r[0]) for r in rows[1:]] == csv_ids
+    assert sorted(csv_ids) == sorted(theirs)
+    assert {r[1] for r in rows[1:]} == {"zed@example.com"}
