@@ -119,6 +119,8 @@ def test_xlsx_of_a_filtered_list_matches_the_lists_rows_and_columns(
     xml = sheet_xml(download.get_data())
     assert "<f>" not in xml  # not a single formula in the file
     assert 'ySplit="1"' in xml  # the header row is frozen
+    with zipfile.ZipFile(io.BytesIO(download.get_data())) as archive:
+        assert "<b/>" in archive.read("xl/styles.xml").decode()  # and has a bold format
     formula_row = next(r for r in rows[1:] if int(r[0]) in orders["formula"])
     assert formula_row[5] == "=1+1"  # stays the text typed, no quote added, never run
     with app.app_context():
