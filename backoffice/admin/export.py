@@ -27,6 +27,7 @@ from backoffice import clock
 from backoffice.admin.bulk import BulkAction
 from backoffice.admin.listing import FilterError, admin_views
 from backoffice.extensions import db
+from backoffice.jobs.exports import EXPORT_KINDS
 from backoffice.jobs.records import start_job
 from backoffice.services import audit
 from backoffice.services.counts import count_rows
@@ -116,7 +117,12 @@ class ExportMixin:
 
     @expose("/export/background/", methods=["POST"])
     def export_background(self):
-        """Start a background CSV export of every row the list's query matches."""
+        """Start a background CSV or XLSX export (form field ``format``) of the list's rows."""
+        fmt = request.form.get("format", "csv")
+        kind = next((k for k, ext in EXPORT_KINDS.items() if ext == fmt), None)
+        if kind is None:
+            known = " or ".join(EXPORT_KINDS.values())
+            return error_response(400, f"Unknown export format; choose {known}.")
         try:
             self.request_filters()
         except FilterError as exc:
@@ -130,7 +136,8 @@ class ExportMixin:
             "desc": desc,
         }
         user = current_user._get_current_object()
-        job = start_job("export_csv", params, user=user, summary=f"CSV export of {self.name}")
+        summary = f"{fmt.upper()} export of {self.name}"
+        job = start_job(kind, params, user=user, summary=summary)
         db.session.commit()
         if job.state == "failed":  # the queue was down: the job was recorded, not started
             return error_response(503, job.error)

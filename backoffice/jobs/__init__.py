@@ -11,7 +11,7 @@
   start, with each batch's progress, and at the end. Kinds are registered per app
   (``register_kind``), so a door that knows how to build the work (the admin, for an
   export of one of its lists) supplies it without this package importing the door.
-- ``exports``: the first kind, a background CSV export written to the Storage.
+- ``exports``: background CSV and XLSX exports written to the Storage.
 
 May import: services, models, storage and the base helpers. The admin and the CLI
 import this package; nothing lower does.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backoffice.jobs.exports import run_export
+from backoffice.jobs.exports import run_export, run_xlsx_export
 from backoffice.jobs.queue import build_huey, get_huey
 from backoffice.jobs.runner import register_kind
 
@@ -30,6 +30,7 @@ def init_jobs(app: Flask) -> None:
     """Build the app's Huey instance, register its tasks and the built-in job kinds."""
     app.extensions["huey"] = build_huey(app)
     register_kind(app, "export_csv", run_export)
+    register_kind(app, "export_xlsx", run_xlsx_export)
 
 
 __all__ = ["get_huey", "init_jobs", "register_kind"]

@@ -16,7 +16,8 @@ def _related(label: str, column, where, correlate, kind: str = "text") -> Export
     inside the subquery, so the outer query evaluates it once per row.
     """
     subquery = select(sql_format(column, kind)).where(where).correlate(correlate)
-    return ExportColumn(label, subquery.scalar_subquery(), "formatted")
+    value = select(column).where(where).correlate(correlate).scalar_subquery()
+    return ExportColumn(label, subquery.scalar_subquery(), "formatted", value, kind)
 
 
 def _created_updated(model) -> tuple[ExportColumn, ExportColumn]:
@@ -44,20 +45,24 @@ def _for_sale(model) -> tuple[ExportColumn, ...]:
 
 def _build_specs() -> dict[str, ExportSpec]:
     # Explicit lists only: a password hash, token or uniquifier can never slip in.
-    role_names = (
-        select(func.aggregate_strings(sql_format(Role.name, "text"), ", "))
-        .select_from(roles_users.join(Role, Role.id == roles_users.c.role_id))
-        .where(roles_users.c.user_id == User.id)
-        .correlate(User)
-        .scalar_subquery()
-    )
+    def role_names(name):
+        return (
+            select(func.aggregate_strings(name, ", "))
+            .select_from(roles_users.join(Role, Role.id == roles_users.c.role_id))
+            .where(roles_users.c.user_id == User.id)
+            .correlate(User)
+            .scalar_subquery()
+        )
+
     user = _with_id_and_times(
         "users",
         User,
         ExportColumn("Email", User.email),
         ExportColumn("Username", User.username),
         _related("Full name", UserProfile.full_name, UserProfile.user_id == User.id, User),
-        ExportColumn("Roles", role_names, "formatted"),
+        ExportColumn(
+            "Roles", role_names(sql_format(Role.name, "text")), "formatted", role_names(Role.name)
+        ),
         ExportColumn("Active", User.active, "bool"),
         ExportColumn("Confirmed at", User.confirmed_at, "datetime"),
         ExportColumn("Last login at", User.last_login_at, "datetime"),

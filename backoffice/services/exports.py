@@ -24,11 +24,12 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Row, Select
 from sqlalchemy.engine import Engine
 
 from backoffice.extensions import db
@@ -87,11 +88,24 @@ def sql_format(expr: Any, kind: str) -> Any:
 
 @dataclass(frozen=True)
 class ExportColumn:
-    """One CSV column: its header, the SQL expression it reads, and its kind."""
+    """One column: its header, the SQL expression it reads, and its kind.
+
+    A ``formatted`` column (its cell written inside a subquery) also carries its
+    unformatted ``value`` and that value's kind, for typed files (XLSX).
+    """
 
     label: str
     expr: Any
     kind: str = "text"
+    value: Any = None
+    value_kind: str | None = None
+
+    @property
+    def typed(self) -> tuple[Any, str]:
+        """``(expression, kind)`` reading the column's value as the database types it."""
+        if self.value is not None:
+            return self.value, self.value_kind or "text"
+        return self.expr, self.kind
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,10 @@ class ExportSpec:
     def expressions(self) -> list:
         """The SELECT list, cells written by the database, labelled so none clash."""
         return [sql_format(c.expr, c.kind).label(f"c{i}") for i, c in enumerate(self.columns)]
+
+    def typed_expressions(self) -> list:
+        """The SELECT list of the raw values (numbers, dates, booleans), labelled as above."""
+        return [c.typed[0].label(f"c{i}") for i, c in enumerate(self.columns)]
 
     def row_formatter(self) -> Callable[[Any], list] | None:
         """Per-row Python formatting for the kinds SQL does not write; None if none."""
@@ -130,9 +148,26 @@ class ExportSpec:
         return format_row
 
 
-def filename(spec: ExportSpec, now: dt.datetime) -> str:
+def filename(spec: ExportSpec, now: dt.datetime, ext: str = "csv") -> str:
     """``orders-20261121T101500Z.csv``: the model and the UTC time of the export."""
-    return f"{spec.name}-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.csv"
+    return f"{spec.name}-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.{ext}"
+
+
+def read_batches(
+    stmt: Select, *, batch_size: int = DEFAULT_BATCH, engine: Engine | None = None
+) -> Iterator[Sequence[Row]]:
+    """Yield the rows of ``stmt`` in lists of up to ``batch_size``, on a connection of its own.
+
+    A server-side cursor on PostgreSQL, an incremental one on SQLite: memory stays flat.
+    """
+    engine = engine if engine is not None else db.engine
+    with (
+        engine.connect() as conn,
+        # Closed on every way out (a caller stopping early included), so a
+        # PostgreSQL server-side cursor never outlives its connection.
+        conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt) as result,
+    ):
+        yield from result.partitions()
 
 
 def stream_csv(
@@ -151,6 +186,7 @@ def stream_csv(
     ``progress(n)`` is called after each batch of ``n`` rows. Text UTF-8 cannot write
     (an unpaired surrogate kept in a JSON column) becomes U+FFFD, not a cut-off file.
     """
+    # Bound now, in the caller's app context: the response streams after it ends.
     engine = engine if engine is not None else db.engine
     format_row = spec.row_formatter()
 
@@ -159,15 +195,9 @@ def stream_csv(
         writer = csv.writer(buffer)
         writer.writerow(spec.labels)
         yield (BOM if bom else b"") + utf8(buffer.getvalue())
-        with (
-            engine.connect() as conn,
-            # Closed on every way out (a caller stopping early included), so a
-            # PostgreSQL server-side cursor never outlives its connection.
-            conn.execution_options(stream_results=True, yield_per=batch_size).execute(
-                stmt
-            ) as result,
-        ):
-            for rows in result.partitions():
+        # closing(): a caller stopping early closes the cursor now, not at collection.
+        with closing(read_batches(stmt, batch_size=batch_size, engine=engine)) as batches:
+            for rows in batches:
                 buffer.seek(0)
                 buffer.truncate()
                 writer.writerows(rows if format_row is None else map(format_row, rows))

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import secrets
 from collections.abc import Iterator
+from typing import BinaryIO
 
 MAX_KEY_LENGTH = 255  # the width of the database columns that hold keys
 
@@ -95,6 +96,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def save(self, key: str, data: bytes, content_type: str) -> None:
         """Store ``data`` under ``key`` atomically, replacing any previous object."""
+
+    @abc.abstractmethod
+    def save_file(self, key: str, fileobj: BinaryIO, content_type: str) -> None:
+        """Store the rest of ``fileobj`` under ``key``, streamed and atomically, like ``save``."""
 
     @abc.abstractmethod
     def open(self, key: str) -> bytes:

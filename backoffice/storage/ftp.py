@@ -14,6 +14,7 @@ import io
 import posixpath
 import ssl
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from .base import (
     KeyNotFound,
@@ -33,6 +34,9 @@ from .ftp_client import (
     is_dir,
     is_missing,
 )
+
+#: Bytes sent per data-connection write (ftplib's default is 8 KiB).
+STOR_BLOCK = 256 * 1024
 
 
 class FTPStorage(Storage):
@@ -147,6 +151,10 @@ class FTPStorage(Storage):
 
     def save(self, key: str, data: bytes, content_type: str) -> None:
         """STOR to a temporary name in the target directory, then RNFR/RNTO into place."""
+        self.save_file(key, io.BytesIO(data), content_type)
+
+    def save_file(self, key: str, fileobj: BinaryIO, content_type: str) -> None:
+        """As ``save``, with STOR reading ``fileobj`` block by block (never whole)."""
         remote = self._remote(key)
         folder, name = posixpath.split(remote)
         tmp = posixpath.join(folder, temp_name(name))
@@ -155,9 +163,11 @@ class FTPStorage(Storage):
             with self._session("save", key) as ftp:
                 self._makedirs(ftp, folder)
                 stor_sent = True
-                ftp.storbinary(f"STOR {tmp}", io.BytesIO(data))
+                ftp.storbinary(f"STOR {tmp}", fileobj, blocksize=STOR_BLOCK)
                 ftp.rename(tmp, remote)
-        except StorageError:
+        except BaseException:
+            # A StorageError, or the source file failing to read mid-transfer: the
+            # partial upload under its temporary name goes, the final name was never used.
             if stor_sent:
                 self._discard(tmp)
             raise

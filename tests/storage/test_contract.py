@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -161,3 +162,44 @@ def test_delete_temporary_refuses_anything_else(backend, name):
     with pytest.raises(InvalidKey):
         backend.storage.delete_temporary(name)
     assert backend.files() == [KEY]
+
+
+class FailingReader(io.RawIOBase):
+    """A source file whose read fails after ``good`` bytes (a disk error mid-copy)."""
+
+    def __init__(self, good: int) -> None:
+        self.left = good
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            raise OSError(5, "Input/output error")
+        n = min(len(buffer), self.left, 64 * 1024)
+        buffer[:n] = b"y" * n
+        self.left -= n
+        return n
+
+
+def test_save_file_streams_from_a_file_object_from_its_position(backend, tmp_path):
+    big = bytes(range(256)) * 8192 * 3  # 6 MiB: many blocks on every backend
+    with (tmp_path / "source.bin").open("w+b") as source:
+        source.write(b"skipped" + big)
+        source.seek(len(b"skipped"))
+        backend.storage.save_file("exports/big.bin", source, "application/octet-stream")
+    assert backend.storage.open("exports/big.bin") == big
+    assert backend.files() == ["exports/big.bin"]
+    backend.storage.save_file("exports/big.bin", io.BytesIO(b""), "text/csv")
+    assert backend.storage.open("exports/big.bin") == b""
+
+
+def test_save_file_whose_source_fails_leaves_nothing_and_keeps_the_old_object(backend):
+    backend.storage.save("exports/x.csv", b"previous", "text/csv")
+    with pytest.raises((OSError, StorageError)):
+        backend.storage.save_file("exports/x.csv", FailingReader(1024 * 1024), "text/csv")
+    with pytest.raises((OSError, StorageError)):
+        backend.storage.save_file("exports/new.csv", FailingReader(0), "text/csv")
+    assert backend.storage.open("exports/x.csv") == b"previous"
+    assert backend.files() == ["exports/x.csv"]
+    assert list(backend.storage.iter_temporary()) == []

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from backoffice.admin.background import source_view
 from backoffice.admin.base import SecuredMixin
 from backoffice.extensions import db
+from backoffice.jobs.exports import result_format
 from backoffice.jobs.records import cancel_job
 from backoffice.models import Job
 from backoffice.permissions import can
@@ -82,11 +83,12 @@ class JobsView(SecuredMixin, BaseView):
         except KeyNotFound:
             abort(404)
         view = source_view(current_app.extensions["backoffice_admin"], job.params or {})
+        ext, mimetype = result_format(job.result_key)
         # As the list's own export names it: the model and the time the file was made.
-        name = filename(view.export_spec(), job.finished_at) if view else f"job-{job.id}.csv"
+        name = filename(view.export_spec(), job.finished_at, ext) if view else f"job-{job.id}.{ext}"
         return Response(
             data,
-            mimetype="text/csv",
+            mimetype=mimetype,
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
                 "Cache-Control": "no-store",
