@@ -36,6 +36,7 @@ from backoffice.extensions import db
 from backoffice.jobs.records import JobCancelled, JobError, finish_job
 from backoffice.models import Job, User
 from backoffice.permissions import can
+from backoffice.services.counts import count_rows
 from backoffice.services.outcome import Outcome
 
 #: The kind's name in ``jobs.kind``.
@@ -109,7 +110,7 @@ def _merged(checkpoint: dict, outcome: Outcome, last) -> dict:
 def _next_batch(plan: BulkPlan, last, size: int) -> tuple[Any, int]:
     """``(highest key, count)`` of the next ``size`` keys in scope above ``last``."""
     pending = plan.keys if last is None else plan.keys.where(plan.key > last)
-    window = pending.order_by(plan.key).limit(size).subquery()
+    window = pending.order_by(None).order_by(plan.key).limit(size).subquery()
     column = next(iter(window.c))
     return db.session.execute(select(func.max(column), func.count()).select_from(window)).one()
 
@@ -134,7 +135,7 @@ def run_bulk(job: Job) -> None:
     job_id, summary, params = job.id, job.summary, dict(job.params.get("params") or {})
     checkpoint = dict(job.checkpoint or first_checkpoint())
     attempt, done = checkpoint["attempt"], job.done
-    start = {} if checkpoint["last"] is not None else {"total": _count(plan)}
+    start = {} if checkpoint["last"] is not None else {"total": count_rows(plan.keys)}
     if not _own(job_id, attempt, **start):
         db.session.rollback()
         raise JobCancelled
@@ -165,10 +166,6 @@ def run_bulk(job: Job) -> None:
     text = f"{summary}: {_outcome(checkpoint).message()}"
     plan.record(_outcome(checkpoint), actor, text, {"job": job_id, "rows": done})
     finish_job(job, result_key=None, summary=text)
-
-
-def _count(plan: BulkPlan) -> int:
-    return db.session.scalar(select(func.count()).select_from(plan.keys.subquery()))
 
 
 def _stopped(job_id: int, done: int, checkpoint: dict, plan: BulkPlan, actor) -> None:
