@@ -242,6 +242,12 @@ class Base:
         self.JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "")
         self.JOB_RESULT_DAYS = env_int("JOB_RESULT_DAYS", 7)
         self.JOB_BATCH_SIZE = env_int("JOB_BATCH_SIZE", 5000)
+        # A running job whose heartbeat (written with each batch) is older than this is
+        # taken as dead: resumed from its checkpoint, or failed (backoffice/jobs/reaper.py).
+        # Keep it well above the time one batch (or an export's final save) can take.
+        self.JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 300)
+        # Bulk actions on more rows than this run as a background job.
+        self.BULK_INLINE_LIMIT = env_int("BULK_INLINE_LIMIT", 10_000)
 
     def _read_storage_settings(self) -> None:
         """Where uploaded files go; backoffice.storage checks the backend and the server."""

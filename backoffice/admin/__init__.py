@@ -14,7 +14,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from backoffice.admin.background import export_source
+from backoffice.admin.background import bulk_source, export_source
 from backoffice.admin.dashboard import DashboardView
 from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
@@ -22,6 +22,7 @@ from backoffice.admin.views.jobs import JobsView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
 from backoffice.extensions import db
+from backoffice.jobs.bulk import register_bulk_source
 from backoffice.jobs.exports import register_export_source
 from backoffice.models import AuditLog, Book, Order, Product, User, UserProfile
 from backoffice.web.headers import csp_nonce
@@ -45,4 +46,5 @@ def init_admin(app: Flask) -> Admin:
     admin.init_app(app)
     app.extensions["backoffice_admin"] = admin
     register_export_source(app, export_source(admin))
+    register_bulk_source(app, bulk_source(admin))
     return admin

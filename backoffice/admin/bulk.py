@@ -21,13 +21,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import Select
 
-from backoffice.admin.bulk_scope import BulkScope, refuse, resolve_scope
+from backoffice.admin.bulk_scope import BulkScope, audit_changes, refuse, resolve_scope
 from backoffice.extensions import db
+from backoffice.jobs.bulk import KIND, first_checkpoint, job_actor
+from backoffice.jobs.records import start_job
 from backoffice.permissions import can
 from backoffice.services import audit
 from backoffice.services.outcome import Outcome
@@ -37,6 +40,16 @@ log = logging.getLogger(__name__)
 
 class BulkActionError(Exception):
     """Raised by an action to refuse the whole batch; nothing is changed."""
+
+
+def acting_user():
+    """Who a bulk action runs as: the job's starter inside a job, else the signed-in user."""
+    return job_actor() or current_user._get_current_object()
+
+
+def runs_in_background(count: int) -> bool:
+    """True when a bulk action on ``count`` rows runs as a job (``BULK_INLINE_LIMIT``)."""
+    return count > int(current_app.config["BULK_INLINE_LIMIT"])
 
 
 @dataclass(frozen=True)
@@ -129,26 +142,10 @@ class BulkActionsMixin:
                 rowids=request.form.getlist("rowid"),
                 list_url=self._list_url(),
                 apply_url=url_for(".bulk_apply", **request.args),
+                background=runs_in_background(count),
             ),
             status,
         )
-
-    @staticmethod
-    def _bulk_audit_changes(scope: BulkScope, params: dict, result: Outcome) -> dict:
-        """What a bulk action did, for its audit entry: which rows, what was set, counts.
-
-        Rows are named by the filters and search actually applied, or by the ticked ids
-        (at most ``bulk_max_selected``), never by the raw query string.
-        """
-        changes = {
-            **scope.audit,
-            "params": {k: str(v) for k, v in params.items()},
-            "changed": result.changed,
-            "skipped": dict(result.skipped),
-        }
-        if result.fields:
-            changes["set"] = {k: str(v) for k, v in result.fields.items()}
-        return changes
 
     @expose("/bulk/apply", methods=("POST",))
     def bulk_apply(self):
@@ -163,6 +160,8 @@ class BulkActionsMixin:
             if not form.validate():
                 return self._render_confirm(action, scope.count, scope.text, form, status=400)
             params = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
+        if runs_in_background(scope.count):
+            return self._start_bulk_job(action, scope, params)
         try:
             result = action.run(scope.ids, params)
         except BulkActionError as exc:
@@ -178,8 +177,25 @@ class BulkActionsMixin:
             f"bulk:{action.name}",
             model=self.model.__name__,
             summary=f"{action.label} on {scope.text}: {result.message()}",
-            changes=self._bulk_audit_changes(scope, params, result),
+            changes=audit_changes(scope.audit, params, result),
         )
         db.session.commit()
         flash(f"{action.label}: {result.message()}.", "success" if result.changed else "warning")
         return redirect(self._list_url())
+
+    def _start_bulk_job(self, action: BulkAction, scope: BulkScope, params: dict):
+        """Start the action as a job (its scope as the filters or ids, never the rows)."""
+        job_params = {
+            "view": self.endpoint, "action": action.name, "scope": scope.audit, "params": params,
+        }  # fmt: skip
+        user = current_user._get_current_object()
+        summary = f"{action.label} on {scope.text}"
+        job = start_job(KIND, job_params, user=user, summary=summary, total=scope.count)
+        job.checkpoint = first_checkpoint()
+        db.session.commit()
+        if job.state == "failed":  # the queue was down: the job was recorded, not started
+            flash(f"{action.label}: {job.error} Nothing was changed.", "error")
+            return redirect(self._list_url())
+        link = url_for("jobs.index_view", _anchor=f"job-{job.id}")
+        flash(Markup('Started in the background: <a href="{}">job {}</a>.').format(link, job.id))
+        return redirect(link)

@@ -68,9 +68,7 @@ def resolve_scope(view) -> BulkScope:
         return BulkScope(select(pk).where(pk.in_([])), 0, "no rows", {"scope": scope})
     if len(wanted) > view.bulk_max_selected:
         refuse(f"Select at most {view.bulk_max_selected} rows.")
-    # A ticked id counts only where the view's own query (its row rules) has it.
-    visible = view.get_query().with_entities(pk)
-    ids = select(pk).where(pk.in_(wanted), pk.in_(visible.scalar_subquery()))
+    ids = _ticked_keys(view, wanted)
     count = count_rows(ids)
     text = f"{count:,} selected {view.model_noun(count)}"
     return BulkScope(ids, count, text, {"scope": scope, "ids": wanted})
@@ -82,13 +80,56 @@ def _all_matching(view) -> BulkScope:
         filters = view.request_filters()
     except FilterError as exc:
         refuse(f"{exc} Nothing was done.")
-    pk = inspect(view.model).primary_key[0]
-    keys = view.filtered_query(search, filters)[0].with_entities(pk)
-    ids = select(pk).where(pk.in_(keys.scalar_subquery()))
+    keys = _matching_keys(view, search, filters)
     # Exact, whatever the list showed, and counted straight off the matching query
     # (indexes, no rows loaded, no IN over a million keys).
-    count = count_rows(keys.statement)
+    count = count_rows(keys)
     audit = {"scope": "all", "filters": view.filter_pairs(filters)}
     if search:
         audit["search"] = search
+    pk = inspect(view.model).primary_key[0]
+    ids = select(pk).where(pk.in_(keys.scalar_subquery()))
     return BulkScope(ids, count, f"all {count:,} matching {view.model_noun(count)}", audit)
+
+
+def _matching_keys(view, search: str | None, filters: list) -> Select:
+    pk = inspect(view.model).primary_key[0]
+    return view.filtered_query(search, filters)[0].with_entities(pk).statement
+
+
+def _ticked_keys(view, wanted: list[int]) -> Select:
+    pk = inspect(view.model).primary_key[0]
+    # A ticked id counts only where the view's own query (its row rules) has it.
+    visible = view.get_query().with_entities(pk)
+    return select(pk).where(pk.in_(wanted), pk.in_(visible.scalar_subquery()))
+
+
+def scope_keys(view, scope: dict) -> Select:
+    """The keys a scope kept by ``BulkScope.audit`` designates now, read as strictly.
+
+    For a background job: the filters are parsed again (``FilterError`` for one the
+    view cannot apply), the ticked ids checked again against the view's query.
+    """
+    if scope.get("scope") == "all":
+        filters = view.parse_filters([tuple(pair) for pair in scope.get("filters") or []])
+        return _matching_keys(view, scope.get("search") or None, filters)
+    pk = inspect(view.model).primary_key[0]
+    wanted = [i for i in scope.get("ids") or [] if parse_id(str(i), pk) is not None]
+    return _ticked_keys(view, wanted)
+
+
+def audit_changes(scope_audit: dict, params: dict, result) -> dict:
+    """What a bulk action did, for its audit entry: which rows, what was set, counts.
+
+    Rows are named by the filters and search actually applied, or by the ticked ids
+    (at most ``bulk_max_selected``), never by the raw query string.
+    """
+    changes = {
+        **scope_audit,
+        "params": {k: str(v) for k, v in params.items()},
+        "changed": result.changed,
+        "skipped": dict(result.skipped),
+    }
+    if result.fields:
+        changes["set"] = {k: str(v) for k, v in result.fields.items()}
+    return changes

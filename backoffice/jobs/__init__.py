@@ -12,6 +12,10 @@
   (``register_kind``), so a door that knows how to build the work (the admin, for an
   export of one of its lists) supplies it without this package importing the door.
 - ``exports``: background CSV and XLSX exports written to the Storage.
+- ``bulk``: a bulk action over many rows, in batches committed with their checkpoint
+  (resumable: a retry starts after the last batch that landed).
+- ``reaper``: running jobs whose heartbeat stopped (a killed worker) are queued again
+  from their checkpoint (resumable kinds) or failed with a reason.
 
 May import: services, models, storage and the base helpers. The admin and the CLI
 import this package; nothing lower does.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from backoffice.jobs.bulk import run_bulk
 from backoffice.jobs.exports import run_export, run_xlsx_export
 from backoffice.jobs.queue import build_huey, get_huey
 from backoffice.jobs.runner import register_kind
@@ -31,6 +36,7 @@ def init_jobs(app: Flask) -> None:
     app.extensions["huey"] = build_huey(app)
     register_kind(app, "export_csv", run_export)
     register_kind(app, "export_xlsx", run_xlsx_export)
+    register_kind(app, "bulk_action", run_bulk, resumable=True)
 
 
 __all__ = ["get_huey", "init_jobs", "register_kind"]

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from backoffice.jobs.reaper import reap_stale_jobs
 from backoffice.jobs.runner import remove_expired_results, run_job
 
 
@@ -41,7 +42,20 @@ def build_huey(app: Flask) -> Huey:
             crontab(minute="15", hour="3"), name="remove_expired_results"
         )(remove_expired_task),
     }
+    _add_reaper(app, huey)
     return huey
+
+
+def _add_reaper(app: Flask, huey: Huey) -> None:
+    """Jobs whose worker died (``jobs.reaper``): seen to as a worker starts, then each minute."""
+
+    def reap() -> None:
+        with app.app_context():
+            reap_stale_jobs()
+
+    tasks = app.extensions["jobs_tasks"]
+    tasks["reap_stale_jobs"] = huey.periodic_task(crontab(), name="reap_stale_jobs")(reap)
+    huey.on_startup("reap_stale_jobs")(reap)
 
 
 def get_huey() -> Huey:

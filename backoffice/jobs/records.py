@@ -1,7 +1,9 @@
 """The job record: start, progress, finish, fail, cancel. None of these commit.
 
 Starting and cancelling are audited with the change they make; finishing and failing
-are audited by the runner's final commit. The enqueue of a started job waits for the
+are audited by the runner's final commit. Finishing is conditional on the job still
+running, so a cancel that lands after the last batch is never overwritten by "done".
+A job whose task never reached the queue is failed and audited at once. The enqueue of a started job waits for the
 starting transaction to commit (``pending_jobs``), so a start that rolls back
 leaves neither a row nor a queued task.
 """
@@ -13,14 +15,24 @@ import logging
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from backoffice import clock
 from backoffice.after_commit import Held
 from backoffice.extensions import db
 from backoffice.models import ACTIVE_STATES, Job
 from backoffice.services import audit
+from backoffice.storage import get_storage
 
 log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Someone cancelled the job (or it was taken from this worker); stop at the next batch."""
+
+
+class JobError(Exception):
+    """The job cannot go on; the message is for people and names what went wrong."""
 
 
 #: What a job whose task could not be queued says (the queue's own error goes to the log).
@@ -44,11 +56,20 @@ def _mark_unqueued(job_id: int) -> None:
     update goes through a connection of its own.
     """
     with db.engine.begin() as conn:
-        conn.execute(
+        failed = conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.state == "queued")
             .values(state="failed", error=UNQUEUED, finished_at=clock.now())
-        )
+        ).rowcount
+        if failed:
+            # The start was audited; so is its end, like any failed job's.
+            with Session(bind=conn) as session:
+                session.add(
+                    audit.entry(
+                        "job_fail", model="Job", object_id=job_id, summary=f"Failed: {UNQUEUED}"
+                    )
+                )
+                session.flush()
 
 
 #: Job ids to enqueue once the transaction that created them commits.
@@ -106,11 +127,24 @@ def record_progress(job: Job, done: int, total: int | None = None) -> None:
 
 
 def finish_job(job: Job, *, result_key: str | None, summary: str) -> None:
-    """The job is done; ``result_key`` names its result in the Storage."""
-    job.state = "done"
-    job.result_key = result_key
-    job.summary = summary
-    job.finished_at = job.heartbeat_at = clock.now()
+    """The job is done; ``result_key`` names its result in the Storage.
+
+    One conditional UPDATE (still ``running``): a cancel (or the reaper) that landed
+    after the last batch wins, the result is removed and ``JobCancelled`` raised, so
+    "done" never overwrites "cancelled".
+    """
+    now = clock.now()
+    finished = db.session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.state == "running")
+        .values(state="done", result_key=result_key, summary=summary, finished_at=now)
+        .values(heartbeat_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if finished != 1:
+        if result_key is not None:
+            get_storage().delete(result_key)  # nobody will ever download it
+        raise JobCancelled
     audit.record("job_done", model="Job", object_id=job.id, summary=f"Done: {summary}")
 
 

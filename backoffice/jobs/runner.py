@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from backoffice import clock
 from backoffice.extensions import db
-from backoffice.jobs.records import expired_results, fail_job
+from backoffice.jobs.records import JobCancelled, JobError, expired_results, fail_job
 from backoffice.models import Job
 from backoffice.storage import get_storage
 
@@ -26,17 +26,26 @@ log = logging.getLogger(__name__)
 Kind = Callable[[Job], None]
 
 
-class JobCancelled(Exception):
-    """Someone cancelled the job; the kind stops at its next batch."""
+__all__ = ["JobCancelled", "JobError", "is_resumable", "register_kind", "run_job"]
 
 
-class JobError(Exception):
-    """The job cannot go on; the message is for people and names what went wrong."""
+def register_kind(app: Flask, kind: str, run: Kind, *, resumable: bool = False) -> None:
+    """Let the worker of ``app`` run jobs of ``kind`` with ``run(job)``.
 
-
-def register_kind(app: Flask, kind: str, run: Kind) -> None:
-    """Let the worker of ``app`` run jobs of ``kind`` with ``run(job)``."""
+    ``resumable``: ``run`` picks up from the job's checkpoint, so a job whose worker
+    died is queued again (``jobs.reaper``); other kinds are marked failed instead.
+    """
     app.extensions.setdefault("job_kinds", {})[kind] = run
+    resumable_kinds = app.extensions.setdefault("job_resumable_kinds", set())
+    if resumable:
+        resumable_kinds.add(kind)
+    else:
+        resumable_kinds.discard(kind)
+
+
+def is_resumable(kind: str) -> bool:
+    """True if the current app registered ``kind`` as resumable from its checkpoint."""
+    return kind in current_app.extensions.get("job_resumable_kinds", ())
 
 
 def _take(job_id: int) -> bool:

@@ -46,6 +46,33 @@ def client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+def entry(
+    action: str,
+    *,
+    model: str | None = None,
+    object_id: Any = None,
+    changes: dict[str, Any] | None = None,
+    summary: str | None = None,
+    actor=None,
+) -> AuditLog:
+    """A new audit entry, not yet in any session (``record`` adds it to ``db.session``).
+
+    ``actor`` defaults to the signed-in user of the current request.
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    return AuditLog(
+        action=action,
+        model=model,
+        object_id=None if object_id is None else str(object_id),
+        changes=redact(changes),
+        summary=summary,
+        actor_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", None),
+        ip=client_ip(),
+    )
+
+
 def record(
     action: str,
     *,
@@ -56,17 +83,8 @@ def record(
     actor=None,
 ) -> AuditLog:
     """Add an audit entry to the session (committed with the change it describes)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
-    entry = AuditLog(
-        action=action,
-        model=model,
-        object_id=None if object_id is None else str(object_id),
-        changes=redact(changes),
-        summary=summary,
-        actor_id=getattr(actor, "id", None),
-        actor_email=getattr(actor, "email", None),
-        ip=client_ip(),
+    new = entry(
+        action, model=model, object_id=object_id, changes=changes, summary=summary, actor=actor
     )
-    db.session.add(entry)
-    return entry
+    db.session.add(new)
+    return new

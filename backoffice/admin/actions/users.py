@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
-from backoffice.admin.bulk import BulkAction, BulkActionError
+from backoffice.admin.bulk import BulkAction, BulkActionError, acting_user
 from backoffice.auth.limits import email_check_limit
 from backoffice.extensions import db
 from backoffice.models import User
@@ -41,7 +41,7 @@ def _bulk(operation, *params: str):
     """A bulk-action body running an accounts operation as the signed-in user."""
 
     def run(ids, values) -> Outcome:
-        actor = current_user._get_current_object()
+        actor = acting_user()  # in a background job: whoever started it
         try:
             return operation(actor, ids, *(values[p] for p in params))
         except accounts.AccountError as exc:
