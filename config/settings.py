@@ -242,6 +242,10 @@ class Base:
         self.JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "")
         self.JOB_RESULT_DAYS = env_int("JOB_RESULT_DAYS", 7)
         self.JOB_BATCH_SIZE = env_int("JOB_BATCH_SIZE", 5000)
+        # Mail is sent by the worker (backoffice/jobs/mail.py): a failed send is retried
+        # MAIL_RETRIES times, the first after MAIL_RETRY_SECONDS, each wait twice the last.
+        self.MAIL_RETRIES = env_int("MAIL_RETRIES", 6)
+        self.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
 
     def _read_storage_settings(self) -> None:
         """Where uploaded files go; backoffice.storage checks the backend and the server."""

@@ -12,9 +12,11 @@
   (``register_kind``), so a door that knows how to build the work (the admin, for an
   export of one of its lists) supplies it without this package importing the door.
 - ``exports``: the first kind, a background CSV export written to the Storage.
+- ``mail``: the task that sends the mail ``outgoing_mail`` queued, with retries (not a
+  job row: nobody on the staff started it).
 
-May import: services, models, storage and the base helpers. The admin and the CLI
-import this package; nothing lower does.
+May import: services, models, storage, ``outgoing_mail`` and the base helpers. The
+admin and the CLI import this package; nothing lower does.
 """
 
 from __future__ import annotations

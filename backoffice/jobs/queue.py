@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from backoffice.jobs.mail import build_mail_task
 from backoffice.jobs.runner import remove_expired_results, run_job
 
 
@@ -41,6 +42,8 @@ def build_huey(app: Flask) -> Huey:
             crontab(minute="15", hour="3"), name="remove_expired_results"
         )(remove_expired_task),
     }
+    # Mail (jobs/mail.py) and the storage chores (jobs/storage.py) build their own tasks.
+    app.extensions["jobs_tasks"].update(build_mail_task(huey, app))
     return huey
 
 
