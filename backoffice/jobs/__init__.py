@@ -2,7 +2,8 @@
 
 - ``queue``: the Huey instance built from the app's settings (``SqliteHuey`` at
   ``JOBS_SQLITE_PATH`` by default, ``RedisHuey`` when ``JOBS_REDIS_URL`` is set) and
-  the tasks registered on it (the job runner, the daily clean-up of old results).
+  the tasks registered on it (the job runner, the daily clean-up of old results; mail
+  and the daily sweep, built by their own modules).
 - ``records``: the ``jobs`` rows: start (audited), progress, finish, fail, cancel
   (audited), expiry of results. These functions never commit; a started job is
   enqueued once the starting transaction commits (``backoffice.after_commit``), so a
@@ -14,6 +15,7 @@
 - ``exports``: the first kind, a background CSV export written to the Storage.
 - ``mail``: the task that sends the mail ``outgoing_mail`` queued, with retries (not a
   job row: nobody on the staff started it).
+- ``storage``: ``storage sweep`` and ``storage migrate`` as jobs, and the daily sweep.
 
 May import: services, models, storage, ``outgoing_mail`` and the base helpers. The
 admin and the CLI import this package; nothing lower does.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from backoffice.jobs import storage
 from backoffice.jobs.exports import run_export
 from backoffice.jobs.queue import build_huey, get_huey
 from backoffice.jobs.runner import register_kind
@@ -32,6 +35,8 @@ def init_jobs(app: Flask) -> None:
     """Build the app's Huey instance, register its tasks and the built-in job kinds."""
     app.extensions["huey"] = build_huey(app)
     register_kind(app, "export_csv", run_export)
+    register_kind(app, storage.SWEEP, storage.run_sweep)
+    register_kind(app, storage.MIGRATE, storage.run_migrate)
 
 
 __all__ = ["get_huey", "init_jobs", "register_kind"]

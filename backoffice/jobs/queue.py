@@ -10,6 +10,7 @@ from huey.api import Huey
 
 from backoffice.jobs.mail import build_mail_task
 from backoffice.jobs.runner import remove_expired_results, run_job
+from backoffice.jobs.storage import build_storage_tasks
 
 
 def build_huey(app: Flask) -> Huey:
@@ -44,6 +45,7 @@ def build_huey(app: Flask) -> Huey:
     }
     # Mail (jobs/mail.py) and the storage chores (jobs/storage.py) build their own tasks.
     app.extensions["jobs_tasks"].update(build_mail_task(huey, app))
+    app.extensions["jobs_tasks"].update(build_storage_tasks(huey, app))
     return huey
 
 
