@@ -12,19 +12,24 @@ import email
 import logging
 import re
 import time
+import uuid
 from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import User
+from tests.support.apps import make_app
 from tests.support.factories import PASSWORD
 from tests.support.http import post_form
 from tests.support.worker import running_worker
 
 SMTP_DELAY = 3.0  # seconds the slow server takes to accept a message
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class Inbox:
@@ -186,3 +191,35 @@ class TestQueueUnreachable:
         assert [m.to for m in app.extensions["mailman"].outbox] == [["new@example.com"]]
         assert "Mail not queued, sending it now" in caplog.text
         assert "/confirm/" not in caplog.text
+
+
+@pytest.fixture
+def redis_app(app, migrated, app_config):
+    """Like ``app``, its queue on the local Redis under a name of this test's own."""
+    try:
+        Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = f"backoffice-test-{uuid.uuid4().hex}"
+    redis_app = make_app(migrated, **app_config, JOBS_REDIS_URL=REDIS_URL, JOBS_QUEUE_NAME=queue)
+    yield redis_app
+    redis_app.extensions["huey"].flush()  # every key of this queue
+    with redis_app.app_context():
+        db.engine.dispose()
+
+
+def test_on_a_redis_queue_the_mail_waits_out_an_smtp_outage(redis_app, caplog):
+    app = redis_app
+    with running_worker(app) as worker, caplog.at_level(logging.WARNING):
+        response, _ = register(app, "new@example.com")
+        assert response.status_code == 302
+        deadline = time.monotonic() + 10
+        while "Mail not sent yet" not in caplog.text:
+            assert time.monotonic() < deadline, "the worker never tried"
+            time.sleep(0.05)
+        smtp, inbox = smtp_server(app.config["MAIL_PORT"])
+        try:
+            worker.drain(timeout=20)
+        finally:
+            smtp.stop()
+    assert [m["To"] for m in inbox.messages] == ["new@example.com"]
