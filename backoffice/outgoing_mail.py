@@ -5,9 +5,8 @@ there, a message could reach an account whose creation was then rolled back, and
 time spent sending told a visitor whether an address has an account. So ``hold`` keeps
 each message on the database session (``after_commit.Held``): the outermost commit
 releases it, a rollback (or a session closed without committing) drops it. In a request,
-released messages are sent
-once the server has written the response and closes it (``Response.call_on_close``);
-outside a request (the CLI) right after the commit.
+released messages are delivered once the server has written the response and closes it
+(``Response.call_on_close``); outside a request (the CLI, a job) right after the commit.
 
 ``deliver`` hands each released message to the job queue (the ``send_mail`` task of
 ``backoffice.jobs.mail``): the worker sends it, retrying while the SMTP server is down or

@@ -20,6 +20,7 @@ from backoffice.models import AuditLog, Job
 from tests.cli.test_storage import files, with_avatars
 from tests.jobs.conftest import job_row, wait_ended
 from tests.support.ftpserver import FTP_PASSWORD, FTP_USER
+from tests.support.http import csrf_token, login
 from tests.support.worker import running_worker
 
 ORPHAN = "avatars/0123456789abcdef0123456789abcdef.webp"
@@ -200,3 +201,15 @@ def test_the_daily_sweep_waits_for_a_sweep_still_under_way(app):
     daily.call_local()  # no worker: the first is still queued
     with app.app_context():
         assert db.session.scalars(select(Job.state)).all() == ["queued"]
+
+
+def test_a_storage_job_is_an_admins_to_see_and_cancel(app, users, admin_client):
+    job_id = start(app, "sweep")  # no worker: it stays queued
+    status = admin_client.get(f"/admin/jobs/{job_id}/status").get_json()
+    assert (status["kind"], status["state"]) == ("storage_sweep", "queued")
+    staff = app.test_client()
+    assert login(staff, "staff@example.com").status_code == 302
+    assert staff.get(f"/admin/jobs/{job_id}/status").status_code == 404  # nobody's job
+    token = csrf_token(admin_client, "/admin/jobs/")
+    admin_client.post(f"/admin/jobs/{job_id}/cancel", data={"csrf_token": token})
+    assert job_row(app, job_id).state == "cancelled"
