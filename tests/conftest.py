@@ -59,14 +59,15 @@ def migrated(database_url) -> str:
 
 
 @pytest.fixture
-def app_config(request, tmp_path) -> dict:
+def app_config(request, tmp_path, tmp_path_factory) -> dict:
     """Settings for the test's app: its own UPLOAD_DIR and queue file, then ``@pytest.mark.config``.
 
-    A queue of its own: a test's worker must not send the mail other tests left queued.
+    A queue of its own, so a test's worker never sends the mail other tests left queued;
+    outside ``tmp_path``, which tests may expect to hold only what they wrote.
     """
     overrides = {
         "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.db"),
+        "JOBS_SQLITE_PATH": str(tmp_path_factory.mktemp("queue") / "jobs.db"),
     }
     for marker in reversed(list(request.node.iter_markers("config"))):
         overrides.update(marker.kwargs)
