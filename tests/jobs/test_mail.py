@@ -25,10 +25,10 @@ from backoffice.extensions import db
 from backoffice.models import User
 from tests.support.apps import make_app
 from tests.support.factories import PASSWORD
-from tests.support.http import post_form
+from tests.support.http import csrf_token
 from tests.support.worker import running_worker
 
-SMTP_DELAY = 3.0  # seconds the slow server takes to accept a message
+SMTP_DELAY = 5.0  # seconds the slow server takes to accept a message
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -76,12 +76,12 @@ def worker(app):
 
 
 def register(app, address: str):
-    """Sign up through the real form; returns (response, seconds it took)."""
+    """Sign up through the real form; returns (response, seconds the POST took)."""
     client = app.test_client()
     data = {"email": address, "full_name": "New Person", "password": PASSWORD}
-    data["password_confirm"] = PASSWORD
+    data |= {"password_confirm": PASSWORD, "csrf_token": csrf_token(client, "/register")}
     started = time.monotonic()
-    response = post_form(client, "/register", data, token_from="/register")
+    response = client.post("/register", data=data)  # answered, closed, mail queued
     return response, time.monotonic() - started
 
 
@@ -128,7 +128,7 @@ def test_smtp_down_the_sign_up_answers_and_the_mail_leaves_when_smtp_is_back(app
         response, seconds = register(app, "new@example.com")
         assert response.status_code == 302
         assert users_named(app, "new@example.com") == 1
-        assert seconds < 2.0  # no SMTP in the request (it is down: a send would fail)
+        assert seconds < SMTP_DELAY / 2  # answered at once: no SMTP in the request
         deadline = time.monotonic() + 10
         while "Mail not sent yet" not in caplog.text:  # the worker tried and failed
             assert time.monotonic() < deadline, "the worker never tried"
@@ -169,7 +169,7 @@ def test_a_slow_smtp_server_does_not_slow_the_sign_up(app, worker):
     finally:
         smtp.stop()
     print(f"sign-up {seconds:.3f} s; SMTP took {sending:.3f} s after it")
-    assert seconds < SMTP_DELAY / 3  # generous: the request never waits for SMTP
+    assert seconds < SMTP_DELAY / 2  # generous (a busy machine): it never waits for SMTP
     assert sending >= SMTP_DELAY * 0.9  # the server really was slow
     assert [m["To"] for m in inbox.messages] == ["new@example.com"]
 
