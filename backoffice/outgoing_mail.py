@@ -5,17 +5,21 @@ there, a message could reach an account whose creation was then rolled back, and
 time spent sending told a visitor whether an address has an account. So ``hold`` keeps
 each message on the database session (``after_commit.Held``): the outermost commit
 releases it, a rollback (or a session closed without committing) drops it. In a request,
-released messages are sent
-once the server has written the response and closes it (``Response.call_on_close``);
-outside a request (the CLI) right after the commit.
+released messages are delivered once the server has written the response and closes it
+(``Response.call_on_close``); outside a request (the CLI, a job) right after the commit.
 
-``deliver`` is the one place that sends: moving mail to a job queue replaces its body.
+``deliver`` hands each released message to the job queue (the ``send_mail`` task of
+``backoffice.jobs.mail``): the worker sends it, retrying while the SMTP server is down or
+slow, so no request waits for the mail server. If the queue itself cannot be reached
+(Redis down, the queue file unwritable), ``deliver`` logs it and sends the message at
+once instead, as before there was a queue: still after the response, never failing it.
+``send`` is the one place that talks to the mail server (the worker's task uses it too).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import Flask, after_this_request, current_app, g, has_request_context
 from flask_mailman import EmailMultiAlternatives
@@ -57,27 +61,41 @@ def hold(mail: OutgoingMail) -> None:
 
 
 def deliver(app: Flask, messages: list[OutgoingMail]) -> None:
-    """Send ``messages`` over one connection; a failure is logged (the answer has gone)."""
+    """Queue each message for the worker; any the queue refuses are sent now (logged)."""
     if not messages:
         return
     with app.app_context():
-        try:
-            with app.extensions["mailman"].get_connection() as connection:
-                for mail in messages:
-                    message = EmailMultiAlternatives(
-                        mail.subject,
-                        body=mail.body,
-                        from_email=mail.sender,
-                        to=[mail.to],
-                        connection=connection,
-                    )
-                    if mail.html:
-                        message.attach_alternative(mail.html, "text/html")
-                    message.send()
-        except Exception:
-            log.exception(
-                "Mail not sent: %s", ", ".join(f"{m.subject!r} to {m.to}" for m in messages)
-            )
+        send_mail = app.extensions["jobs_tasks"]["send_mail"]  # jobs.mail.build_mail_task
+        unqueued = []
+        for mail in messages:
+            try:
+                send_mail(asdict(mail))  # plain strings: the queue pickles them
+            except Exception:  # Redis down, the queue file unwritable: any of them
+                log.exception("Mail not queued, sending it now: %s", describe([mail]))
+                unqueued.append(mail)
+        if unqueued:
+            try:
+                send(unqueued)
+            except Exception:
+                log.exception("Mail not sent: %s", describe(unqueued))
+
+
+def send(messages: list[OutgoingMail]) -> None:
+    """Send ``messages`` over one connection of the current app's mailer; raises on failure."""
+    with current_app.extensions["mailman"].get_connection() as connection:
+        for mail in messages:
+            message = EmailMultiAlternatives(
+                mail.subject, body=mail.body, from_email=mail.sender, to=[mail.to],
+                connection=connection,
+            )  # fmt: skip
+            if mail.html:
+                message.attach_alternative(mail.html, "text/html")
+            message.send()
+
+
+def describe(messages: list[OutgoingMail]) -> str:
+    """Subjects and recipients for a log line: never a body (its links hold tokens)."""
+    return ", ".join(f"{m.subject!r} to {m.to}" for m in messages)
 
 
 def _release(held: list[OutgoingMail]) -> None:

@@ -248,6 +248,10 @@ class Base:
         self.JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 300)
         # Bulk actions on more rows than this run as a background job.
         self.BULK_INLINE_LIMIT = env_int("BULK_INLINE_LIMIT", 10_000)
+        # Mail is sent by the worker (backoffice/jobs/mail.py): a failed send is retried
+        # MAIL_RETRIES times, the first after MAIL_RETRY_SECONDS, each wait twice the last.
+        self.MAIL_RETRIES = env_int("MAIL_RETRIES", 6)
+        self.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
 
     def _read_storage_settings(self) -> None:
         """Where uploaded files go; backoffice.storage checks the backend and the server."""

@@ -21,6 +21,7 @@ from tests.support.databases import is_postgres as is_postgres_url
 from tests.support.databases import scratch_postgres
 from tests.support.factories import add_book, add_order, add_product, add_user
 from tests.support.http import login
+from tests.support.worker import Outbox, running_worker
 
 # ftp_server, ftp_server_factory and closed_port for every test package.
 pytest_plugins = ("tests.support.ftpserver",)
@@ -58,9 +59,16 @@ def migrated(database_url) -> str:
 
 
 @pytest.fixture
-def app_config(request, tmp_path) -> dict:
-    """Settings for the test's app: its own UPLOAD_DIR, then ``@pytest.mark.config`` values."""
-    overrides = {"UPLOAD_DIR": str(tmp_path / "uploads")}
+def app_config(request, tmp_path, tmp_path_factory) -> dict:
+    """Settings for the test's app: its own UPLOAD_DIR and queue file, then ``@pytest.mark.config``.
+
+    A queue of its own, so a test's worker never sends the mail other tests left queued;
+    outside ``tmp_path``, which tests may expect to hold only what they wrote.
+    """
+    overrides = {
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "JOBS_SQLITE_PATH": str(tmp_path_factory.mktemp("queue") / "jobs.db"),
+    }
     for marker in reversed(list(request.node.iter_markers("config"))):
         overrides.update(marker.kwargs)
     return overrides
@@ -84,11 +92,13 @@ def clock(app) -> Clock:
 
 
 @pytest.fixture
-def outbox(app) -> list:
-    """Mail sent during the test (Flask-Mailman's in-memory backend)."""
-    state = app.extensions["mailman"]
-    state.outbox = []
-    return state.outbox
+def outbox(app) -> Iterator[Outbox]:
+    """Mail sent during the test by the app's real worker (a consumer in threads).
+
+    Each read waits until the worker has ended every task enqueued so far.
+    """
+    with running_worker(app) as worker:
+        yield Outbox(app, worker)
 
 
 @pytest.fixture

@@ -27,8 +27,9 @@ MAY_IMPORT = {
     "auth": BASE | {"models", "services", "outgoing_mail"},
     "web": BASE | {"models", "services", "storage"},
     "account": BASE | {"models", "services", "storage", "validation", "web"},
-    # The task queue: task functions call services and own their transaction.
-    "jobs": BASE | {"models", "services", "storage"},
+    # The task queue: task functions call services and own their transaction; the mail
+    # task sends what ``outgoing_mail`` queued, through its ``send``.
+    "jobs": BASE | {"models", "services", "storage", "outgoing_mail"},
     "admin": BASE | {"models", "services", "storage", "validation", "web", "auth", "jobs"},
     "cli": BASE | {"models", "services", "storage", "admin", "jobs"},
 }

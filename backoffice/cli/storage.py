@@ -1,4 +1,7 @@
-"""``python manage.py storage check | migrate --to ftp|local | sweep``: the file store."""
+"""``python manage.py storage check | migrate --to ftp|local | sweep``: the file store.
+
+``migrate`` and ``sweep`` run here, or with ``--background`` as a job for the worker.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from backoffice import clock
+from backoffice.extensions import db
+from backoffice.jobs.storage import start_migrate, start_sweep
 from backoffice.services.storage_tasks import copy_avatars, sweep
 from backoffice.storage import BACKENDS, StorageError, get_storage, storage_from_config
 from config.settings import ConfigError
@@ -29,10 +34,26 @@ def check() -> None:
         raise click.ClickException(str(exc)) from None
 
 
+BACKGROUND = click.option(
+    "--background", is_flag=True,
+    help="Start it as a job for the worker (progress and Cancel on /admin/jobs/).",
+)  # fmt: skip
+
+
+def started(job) -> None:
+    """Commit the job's start (it is queued on commit) and say where to follow it."""
+    db.session.commit()
+    click.echo(
+        f"Started in the background: job {job.id} ({job.summary}). Follow it on /admin/jobs/; "
+        "`python manage.py worker` runs it."
+    )
+
+
 @storage_cli.command("migrate")
 @click.option("--to", "backend", type=click.Choice(BACKENDS), required=True, help="Target.")
+@BACKGROUND
 @with_appcontext
-def migrate(backend: str) -> None:
+def migrate(backend: str, background: bool) -> None:
     """Copy every avatar to the target backend and verify each copy. Switches nothing.
 
     The target is configured by the same settings the app would use (--to ftp: FTP_*;
@@ -45,6 +66,9 @@ def migrate(backend: str) -> None:
         raise click.ClickException(f"target not configured: {exc}") from None
     if target.describe() == source.describe():
         raise click.ClickException(f"the app already uses {source.describe()}; nothing to migrate.")
+    if background:  # the job checks both again: the worker's settings are the ones that count
+        started(start_migrate(backend))
+        return
     click.echo(f"Copying avatars from {source.describe()} to {target.describe()} ...")
     report = copy_avatars(source, target)
     click.echo(
@@ -75,9 +99,16 @@ def migrate(backend: str) -> None:
     help="Minutes: younger files may belong to an upload in progress and are kept.",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@BACKGROUND
 @with_appcontext
-def sweep_command(min_age: int, dry_run: bool) -> None:
-    """Remove avatar files no profile refers to and temporary files of interrupted uploads."""
+def sweep_command(min_age: int, dry_run: bool, background: bool) -> None:
+    """Remove avatar files no profile refers to and temporary files of interrupted uploads.
+
+    The worker also runs this sweep every day (jobs/storage.py).
+    """
+    if background:
+        started(start_sweep(min_age=min_age, dry_run=dry_run))
+        return
     try:
         report = sweep(
             get_storage(), now=clock.now(), min_age=dt.timedelta(minutes=min_age), dry_run=dry_run

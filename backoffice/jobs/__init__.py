@@ -2,7 +2,8 @@
 
 - ``queue``: the Huey instance built from the app's settings (``SqliteHuey`` at
   ``JOBS_SQLITE_PATH`` by default, ``RedisHuey`` when ``JOBS_REDIS_URL`` is set) and
-  the tasks registered on it (the job runner, the daily clean-up of old results).
+  the tasks registered on it (the job runner, the daily clean-up of old results; mail
+  and the daily sweep, built by their own modules).
 - ``records``: the ``jobs`` rows: start (audited), progress, finish, fail, cancel
   (audited), expiry of results. These functions never commit; a started job is
   enqueued once the starting transaction commits (``backoffice.after_commit``), so a
@@ -16,15 +17,19 @@
   (resumable: a retry starts after the last batch that landed).
 - ``reaper``: running jobs whose heartbeat stopped (a killed worker) are queued again
   from their checkpoint (resumable kinds) or failed with a reason.
+- ``mail``: the task that sends the mail ``outgoing_mail`` queued, with retries (not a
+  job row: nobody on the staff started it).
+- ``storage``: ``storage sweep`` and ``storage migrate`` as jobs, and the daily sweep.
 
-May import: services, models, storage and the base helpers. The admin and the CLI
-import this package; nothing lower does.
+May import: services, models, storage, ``outgoing_mail`` and the base helpers. The
+admin and the CLI import this package; nothing lower does.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from backoffice.jobs import storage
 from backoffice.jobs.bulk import run_bulk
 from backoffice.jobs.exports import run_export, run_xlsx_export
 from backoffice.jobs.queue import build_huey, get_huey
@@ -37,6 +42,8 @@ def init_jobs(app: Flask) -> None:
     register_kind(app, "export_csv", run_export)
     register_kind(app, "export_xlsx", run_xlsx_export)
     register_kind(app, "bulk_action", run_bulk, resumable=True)
+    register_kind(app, storage.SWEEP, storage.run_sweep)
+    register_kind(app, storage.MIGRATE, storage.run_migrate)
 
 
 __all__ = ["get_huey", "init_jobs", "register_kind"]

@@ -8,8 +8,10 @@ from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from backoffice.jobs.mail import build_mail_task
 from backoffice.jobs.reaper import reap_stale_jobs
 from backoffice.jobs.runner import remove_expired_results, run_job
+from backoffice.jobs.storage import build_storage_tasks
 
 
 def build_huey(app: Flask) -> Huey:
@@ -43,6 +45,9 @@ def build_huey(app: Flask) -> Huey:
         )(remove_expired_task),
     }
     _add_reaper(app, huey)
+    # Mail (jobs/mail.py) and the storage chores (jobs/storage.py) build their own tasks.
+    app.extensions["jobs_tasks"].update(build_mail_task(huey, app))
+    app.extensions["jobs_tasks"].update(build_storage_tasks(huey, app))
     return huey
 
 

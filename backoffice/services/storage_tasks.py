@@ -2,7 +2,8 @@
 
 Both work from the database's references (``user_profiles.avatar``), read in batches,
 and from the store's own listing; neither changes a row. The CLI (``storage migrate``,
-``storage sweep``) prints their reports.
+``storage sweep``) prints their reports; run as jobs (``backoffice.jobs.storage``), they
+report progress after each batch and a summary at the end.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import UserProfile
@@ -23,16 +24,33 @@ from backoffice.storage import KeyNotFound, Storage, StorageError
 BATCH = 500
 CONTENT_TYPE = "image/webp"
 
+#: Called with the size of each batch done; may raise to stop the task (a cancelled job).
+Progress = Callable[[int], None] | None
 
-def referenced_avatar_keys() -> Iterator[str]:
-    """Every avatar key a profile refers to, in key order, read in batches."""
-    query = (
-        select(UserProfile.avatar)
-        .where(UserProfile.avatar.is_not(None))
-        .order_by(UserProfile.avatar)
-        .execution_options(yield_per=BATCH)
-    )
-    yield from db.session.scalars(query)
+
+def referenced_avatar_keys(batch_size: int = BATCH) -> Iterator[list[str]]:
+    """Every avatar key a profile refers to, in key order, in batches of ``batch_size``.
+
+    Each batch is a query of its own (keyset: the keys after the last one seen), so a
+    caller may commit between batches (a job records its progress) without cutting a
+    server-side cursor.
+    """
+    last = None
+    while True:
+        query = select(UserProfile.avatar).where(UserProfile.avatar.is_not(None))
+        if last is not None:
+            query = query.where(UserProfile.avatar > last)
+        batch = list(db.session.scalars(query.order_by(UserProfile.avatar).limit(batch_size)))
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def count_referenced_avatars() -> int:
+    """How many avatar keys profiles refer to (the total of ``copy_avatars``' progress)."""
+    query = select(func.count()).where(UserProfile.avatar.is_not(None))
+    return db.session.scalar(query.select_from(UserProfile))
 
 
 def _referenced(keys: Iterable[str]) -> set[str]:
@@ -81,20 +99,29 @@ def _copy_one(source: Storage, target: Storage, name: str) -> bool:
     return True
 
 
-def copy_avatars(source: Storage, target: Storage) -> CopyReport:
-    """Copy every referenced avatar file (image and thumbnail), verifying each by reading back."""
+def copy_avatars(
+    source: Storage, target: Storage, *, progress: Progress = None, batch_size: int = BATCH
+) -> CopyReport:
+    """Copy every referenced avatar file (image and thumbnail), verifying each by reading back.
+
+    ``progress(n)`` is called after each batch of ``n`` avatars (a job records it there,
+    and stops there once cancelled).
+    """
     report = CopyReport()
-    for key in referenced_avatar_keys():
-        for name in avatar_files(key):
-            try:
-                copied = _copy_one(source, target, name)
-            except KeyNotFound:  # only source.open raises it
-                report.missing.append(name)
-            except StorageError as exc:
-                report.failed.append(f"{name}: {exc}")
-            else:
-                report.copied += copied
-                report.already_there += not copied
+    for batch in referenced_avatar_keys(batch_size):
+        for key in batch:
+            for name in avatar_files(key):
+                try:
+                    copied = _copy_one(source, target, name)
+                except KeyNotFound:  # only source.open raises it
+                    report.missing.append(name)
+                except StorageError as exc:
+                    report.failed.append(f"{name}: {exc}")
+                else:
+                    report.copied += copied
+                    report.already_there += not copied
+        if progress is not None:
+            progress(len(batch))
     return report
 
 
@@ -113,25 +140,34 @@ def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def _orphans(storage: Storage) -> Iterator[str]:
+def _orphans(storage: Storage, progress: Progress, batch_size: int) -> Iterator[str]:
     """Stored avatar files (images and thumbnails) whose avatar no profile refers to."""
     files = (k for k in storage.iter_keys() if k.startswith(f"{AVATAR_PREFIX}/"))
-    for batch in _batches(files, BATCH):
+    for batch in _batches(files, batch_size):
         referenced = _referenced({avatar_key_of(k) for k in batch})
         yield from (k for k in batch if avatar_key_of(k) not in referenced)
+        if progress is not None:
+            progress(len(batch))
 
 
 def sweep(
-    storage: Storage, *, now: dt.datetime, min_age: dt.timedelta, dry_run: bool = False
+    storage: Storage,
+    *,
+    now: dt.datetime,
+    min_age: dt.timedelta,
+    dry_run: bool = False,
+    progress: Progress = None,
+    batch_size: int = BATCH,
 ) -> SweepReport:
     """Delete unreferenced avatar files and leftover temporary files older than ``min_age``.
 
     The age keeps a sweep from deleting the files of an upload in progress: they are
-    written before the profile row that refers to them is committed.
+    written before the profile row that refers to them is committed. ``progress(n)``
+    is called after each batch of ``n`` stored avatar files examined.
     """
     cutoff = now - min_age
     report = SweepReport()
-    for name in _orphans(storage):
+    for name in _orphans(storage, progress, batch_size):
         try:
             if storage.modified(name) > cutoff:
                 continue  # probably an upload in progress

@@ -23,7 +23,11 @@ REQUESTS: list[int] = []
 def probe(migrated, tmp_path_factory):
     """A seeded app with admin, staff and customer accounts; yields its Probe."""
     uploads = tmp_path_factory.mktemp("hostile-uploads")
-    app = make_app(migrated, PROPAGATE_EXCEPTIONS=False, UPLOAD_DIR=str(uploads))
+    # A queue of its own: Probe.mails counts the mail queued there.
+    queue = tmp_path_factory.mktemp("hostile-queue") / "jobs.db"
+    app = make_app(
+        migrated, PROPAGATE_EXCEPTIONS=False, UPLOAD_DIR=str(uploads), JOBS_SQLITE_PATH=str(queue)
+    )
     wipe(app)
     seed(app)
     probe = Probe(app)

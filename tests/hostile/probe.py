@@ -191,8 +191,9 @@ class Probe:
             return db.session.scalar(select(Product.id).where(Product.sku == sku))
 
     def mails(self) -> int:
-        """Mail sent so far (Flask-Mailman's in-memory outbox)."""
-        return len(getattr(self.app.extensions["mailman"], "outbox", None) or [])
+        """Mail sent or queued so far (nothing consumes the probe's queue: it only grows)."""
+        sent = len(getattr(self.app.extensions["mailman"], "outbox", None) or [])
+        return sent + self.app.extensions["huey"].pending_count()
 
     def max_id(self, model) -> int:
         """The highest primary key of ``model`` (the seeded victim row)."""
