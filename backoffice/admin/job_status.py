@@ -3,11 +3,14 @@
 The status JSON (``GET /admin/jobs/<id>/status``, polled by ``static/js/jobs.js``) has
 the issue's keys ``id, kind, state, done, total, message, result_url`` plus
 ``eta_seconds`` and ``time_left``: the estimate for a running job from its rate so
-far (done / seconds since it started), and the same as words for the page. The
-words come from here only, so the page and its script never disagree.
+far (done / seconds since it started), and the same as words for the page; and
+``started_at`` / ``finished_at`` as the page writes them (UTC). The words and times
+come from here only, so the page and its script never disagree.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import url_for
 from flask_login import current_user
@@ -48,6 +51,11 @@ def time_left(seconds: int | None) -> str:
     return f"about {round(seconds / 3600)} h left"
 
 
+def moment(value: dt.datetime | None) -> str | None:
+    """A job's start or end as the page shows it (UTC, to the second)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else None
+
+
 def status_of(job: Job) -> dict:
     """The status JSON of one job (also what the page shows)."""
     done = job.state == "done" and job.result_key
@@ -62,6 +70,8 @@ def status_of(job: Job) -> dict:
         "result_url": url_for("jobs.download", job_id=job.id) if done else None,
         "eta_seconds": eta,
         "time_left": time_left(eta),
+        "started_at": moment(job.started_at),
+        "finished_at": moment(job.finished_at),
     }
 
 

@@ -72,6 +72,7 @@ def test_a_running_job_shows_its_time_left_from_its_rate_so_far(app, clock, staf
     status = staff_client.get(f"/admin/jobs/{job_id}/status").get_json()
     assert (status["eta_seconds"], status["time_left"]) == (180, "about 3 min left")
     assert (status["done"], status["total"]) == (25, 100)
+    assert (status["started_at"], status["finished_at"]) == ("2030-01-15 11:59:00", None)
     page = staff_client.get("/admin/jobs/").get_data(as_text=True)
     assert "about 3 min left" in page
     assert 'aria-valuenow="25"' in page
@@ -80,6 +81,7 @@ def test_a_running_job_shows_its_time_left_from_its_rate_so_far(app, clock, staf
     set_job(app, job_id, state="done", done=100, finished_at=clock.now, result_key="x")
     status = staff_client.get(f"/admin/jobs/{job_id}/status").get_json()
     assert (status["eta_seconds"], status["time_left"]) == (None, "")
+    assert status["finished_at"] == "2030-01-15 12:00:00"
     assert status["result_url"] == f"/admin/jobs/{job_id}/download"
     assert f'action="/admin/jobs/{job_id}/cancel"' not in staff_client.get("/admin/jobs/").text
 

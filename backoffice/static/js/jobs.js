@@ -1,6 +1,7 @@
 // The Jobs page: each queued or running job's row polls its status URL and updates its
-// progress bar, count, time left, state and result link; it stops polling once the job
-// has ended, and then takes one off the navbar's count when the job is the user's own.
+// progress bar, count, time left, state, start and end times and result link; it stops
+// polling once the job has ended, and then takes one off the navbar's count when the
+// job is the user's own.
 (function () {
   "use strict";
   var ENDED = ["done", "failed", "cancelled"];
@@ -26,6 +27,8 @@
       fmt(s.done) + (s.total === null ? "" : " / " + fmt(s.total));
     row.querySelector('[data-field="state"]').textContent = s.state;
     row.querySelector('[data-field="eta"]').textContent = s.time_left || "";
+    row.querySelector('[data-field="started"]').textContent = s.started_at || "—";
+    row.querySelector('[data-field="finished"]').textContent = s.finished_at || "—";
     var result = row.querySelector('[data-field="result"]');
     if (s.result_url) {
       var a = document.createElement("a");
