@@ -108,6 +108,8 @@ def test_the_navbar_counts_your_queued_and_running_jobs(app, client, users):
     start(staff)
     assert badge(staff) == (True, 1)
     assert badge(client) == (False, 0)
+    # Nor on error pages, which must render even when the database cannot answer.
+    assert 'id="active-jobs"' not in staff.get("/admin/no-such-page/").get_data(as_text=True)
     # No badge at all outside the staff area's users.
     customer = app.test_client()
     login(customer, "customer@example.com")
