@@ -16,6 +16,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from backoffice.admin.background import bulk_source, export_source
 from backoffice.admin.dashboard import DashboardView
+from backoffice.admin.job_status import active_job_count
 from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
 from backoffice.admin.views.jobs import JobsView
@@ -45,6 +46,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"))
     admin.init_app(app)
     app.extensions["backoffice_admin"] = admin
+    # The layout's navbar badge: the signed-in staff member's queued and running jobs.
+    app.add_template_global(active_job_count)
     register_export_source(app, export_source(admin))
     register_bulk_source(app, bulk_source(admin))
     return admin

@@ -59,7 +59,8 @@ def test_a_big_unfiltered_list_shows_an_estimate(app, admin_client, orders):
 def test_the_estimate_never_counts_every_row(app, admin_client, orders):
     with recorded_sql(app) as seen:
         admin_client.get("/admin/order/")
-    assert not [s for s, _ in seen if "count(" in s.lower()]
+    # (The navbar's count of your own running jobs is one indexed COUNT on jobs.)
+    assert not [s for s, _ in seen if "count(" in s.lower() and "FROM jobs" not in s]
 
 
 @pytest.mark.config(LIST_COUNT_ESTIMATE_THRESHOLD=10)

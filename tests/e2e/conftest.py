@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from tests.e2e.browser import CHROMIUM, TIMEOUT_MS, Journey, launch
 from tests.e2e.mailbox import Mailbox
-from tests.e2e.server import ROOT, LiveServer, manage, server_env
+from tests.e2e.server import ROOT, LiveServer, Worker, manage, server_env
 
 # Screenshots, console logs, downloads and the server log of the run (wiped at its start).
 ARTIFACTS = ROOT / os.environ.get("E2E_ARTIFACTS", "artifacts/e2e")
@@ -41,6 +41,7 @@ class World:
     db: Engine
     customers: list[str]  # active demo customers, by email
     products: list[dict]  # available products with stock, as exported
+    worker: Worker | None = None  # the background-job worker beside the server
 
     def manage(self, *args: str) -> str:
         """``python manage.py ARGS`` against this server's database."""
@@ -90,7 +91,7 @@ def pytest_runtest_call(item):
 
 @pytest.fixture(scope="session")
 def world(database_url, tmp_path_factory) -> Iterator[World]:
-    """Migrate a fresh database, seed it through the CLI, serve it with gunicorn."""
+    """Migrate a fresh database, seed it through the CLI, serve it with gunicorn and a worker."""
     if not Path(CHROMIUM).exists():
         pytest.exit(f"{CHROMIUM} is missing: `make e2e` installs it (apt-get install chromium)")
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
@@ -103,10 +104,12 @@ def world(database_url, tmp_path_factory) -> Iterator[World]:
     manage(env, "seed-demo", "--users", "24", "--products", "12", "--books", "6",
            "--orders", "60", "--seed", "7")  # fmt: skip
     server = LiveServer(env, ARTIFACTS / "server.log")
+    worker = Worker(env, ARTIFACTS / "worker.log")
     engine = create_engine(env["DATABASE_URL"])
     try:
         server.start()
-        world = World(server.url, env, Mailbox(workdir / "mail"), engine, [], [])
+        worker.start()
+        world = World(server.url, env, Mailbox(workdir / "mail"), engine, [], [], worker)
         users = world.export("user", "--filter", "status_equals=1")
         world.customers = [u["Email"] for u in users if not u["Roles"]]
         world.products = [
@@ -114,6 +117,7 @@ def world(database_url, tmp_path_factory) -> Iterator[World]:
         ]
         yield world
     finally:
+        worker.stop()
         server.stop()
         engine.dispose()
 

@@ -1,10 +1,12 @@
-"""A real server for the browser tests: gunicorn on 127.0.0.1, a fresh database, files for mail.
+"""A real server for the browser tests: gunicorn on 127.0.0.1, a background-job worker beside
+it, a fresh database, files for mail.
 
 The app runs with the production settings (secure cookies, CSP, error pages, rate
 limits, no debug) as ``gunicorn "backoffice:create_app()"`` would in production; only
 what must differ for a test run comes from the environment: the throwaway database,
 upload directory and secrets, mail written to files, and bcrypt's cheapest cost.
-Seeding goes through ``python manage.py`` like an operator would.
+Seeding goes through ``python manage.py`` like an operator would, and background jobs
+run in ``python manage.py worker`` with the same environment, as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +46,10 @@ def server_env(database_url: str, workdir: Path) -> dict[str, str]:
         STORAGE_BACKEND="local",
         UPLOAD_DIR=str(workdir / "uploads"),
         BCRYPT_ROUNDS="4",
+        # The run's own job queue (the server enqueues, the worker consumes), and small
+        # batches so a background export of the demo data shows its progress in steps.
+        JOBS_SQLITE_PATH=str(workdir / "jobs.db"),
+        JOB_BATCH_SIZE="2",
         # The browser tests stand behind a pretend proxy: every journey sends its own
         # X-Forwarded-For, so the per-address rate limits (kept at their production
         # values) count each journey apart, and one journey can hit them on purpose.
@@ -130,6 +138,73 @@ class LiveServer:
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class Worker:
+    """``python manage.py worker`` beside the server, on the run's queue file."""
+
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> Worker:
+        """Start the worker and wait until it says which queue it consumes."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "manage.py", "worker", "--threads", "2"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while "Worker:" not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{self.log()}")
+            time.sleep(0.05)
+        return self
+
+    def log(self) -> str:
+        """Everything the worker wrote so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def pause(self) -> None:
+        """Freeze the worker (SIGSTOP) while it holds no lock on the queue file.
+
+        A journey pauses it to see a job queued, then resumes it and watches the job
+        run. A worker frozen inside the queue's write transaction would block the
+        server's enqueue, so it is thawed and frozen again until the file is free.
+        """
+        assert self.process is not None
+        while True:
+            self.process.send_signal(signal.SIGSTOP)
+            try:
+                with closing(sqlite3.connect(self.env["JOBS_SQLITE_PATH"], timeout=0.2)) as conn:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.rollback()
+                return
+            except sqlite3.OperationalError:
+                self.process.send_signal(signal.SIGCONT)
+                time.sleep(0.05)
+
+    def resume(self) -> None:
+        """Let a paused worker go on (SIGCONT)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        """SIGINT (Huey's graceful stop: running jobs finish), then wait for it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.resume()  # a journey that failed while the worker was paused
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:

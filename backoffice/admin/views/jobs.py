@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from backoffice.admin.background import source_view
 from backoffice.admin.base import SecuredMixin
+from backoffice.admin.job_status import status_of
 from backoffice.extensions import db
 from backoffice.jobs.exports import result_format
 from backoffice.jobs.records import cancel_job
@@ -63,11 +64,19 @@ class JobsView(SecuredMixin, BaseView):
         jobs = db.session.scalars(
             visible_jobs().order_by(Job.created_at.desc(), Job.id.desc()).limit(PAGE_SIZE)
         ).all()
-        return self.render("admin/jobs.html", jobs=jobs, status_of=status_of)
+        return self.render("admin/jobs.html", jobs=jobs, status_of=status_of, one=False)
+
+    @expose("/<int:job_id>/")
+    def job_view(self, job_id: int):
+        """One job's own page (the same row, live too): what "Started" links to."""
+        return self.render(
+            "admin/jobs.html", jobs=[self.get_one(job_id)], status_of=status_of, one=True
+        )
 
     @expose("/<int:job_id>/status")
     def status(self, job_id: int):
-        """``{"id", "kind", "state", "done", "total", "message", "result_url"}``."""
+        """``{"id", "kind", "state", "done", "total", "message", "result_url"}`` and the
+        estimate ``eta_seconds`` / ``time_left`` (``admin.job_status``)."""
         response = jsonify(status_of(self.get_one(job_id)))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -105,17 +114,3 @@ class JobsView(SecuredMixin, BaseView):
         else:
             flash(f"Job {job.id} has already ended ({job.state}).", "warning")
         return redirect(url_for(".index_view"))
-
-
-def status_of(job: Job) -> dict:
-    """The status JSON of one job (also what the page shows)."""
-    done = job.state == "done" and job.result_key
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "state": job.state,
-        "done": job.done,
-        "total": job.total,
-        "message": job.error or job.summary or "",
-        "result_url": url_for("jobs.download", job_id=job.id) if done else None,
-    }
