@@ -20,4 +20,7 @@ def worker(threads: int) -> None:
     huey = get_huey()
     where = current_app.config.get("JOBS_REDIS_URL") or current_app.config["JOBS_SQLITE_PATH"]
     click.echo(f"Worker: {threads} thread(s) on the queue at {where}")
-    huey.create_consumer(workers=threads, worker_type="thread").run()
+    # An idle consumer polls the SQLite queue with a growing delay, 10 s at most by
+    # default: a sign-up's mail or a started export would wait that long. One second
+    # keeps them prompt for a cheap query; on Redis the consumer blocks on the list anyway.
+    huey.create_consumer(workers=threads, worker_type="thread", max_delay=1.0).run()

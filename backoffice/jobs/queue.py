@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
+from redis import ConnectionPool
 
 from backoffice.jobs.mail import build_mail_task
 from backoffice.jobs.reaper import reap_stale_jobs
@@ -23,7 +24,10 @@ def build_huey(app: Flask) -> Huey:
     name = app.config["JOBS_QUEUE_NAME"]
     redis_url = app.config.get("JOBS_REDIS_URL")
     if redis_url:
-        huey = RedisHuey(name, url=redis_url, results=False)
+        # Timeouts, so a Redis host that does not answer cannot hold a web thread that
+        # enqueues (after a response) or a worker forever; they fail and are handled.
+        pool = ConnectionPool.from_url(redis_url, socket_connect_timeout=3, socket_timeout=10)
+        huey = RedisHuey(name, connection_pool=pool, results=False)
     else:
         path = Path(app.config["JOBS_SQLITE_PATH"])
         path.parent.mkdir(parents=True, exist_ok=True)
