@@ -3,9 +3,10 @@
 Starting and cancelling are audited with the change they make; finishing and failing
 are audited by the runner's final commit. Finishing is conditional on the job still
 running, so a cancel that lands after the last batch is never overwritten by "done".
-A job whose task never reached the queue is failed and audited at once. The enqueue
-of a started job waits for the starting transaction to commit (``pending_jobs``), so
-a start that rolls back leaves neither a row nor a queued task.
+A job whose task never reached the queue is failed and audited at once.
+
+The enqueue of a started job waits for the starting transaction to commit
+(``pending_jobs``), so a start that rolls back leaves neither a row nor a queued task.
 """
 
 from __future__ import annotations
