@@ -1,10 +1,13 @@
 """Benchmark: "Mark paid" on 500,000 pending orders as a background job.
 
-    .venv/bin/python bench/jobs_bench_bulk.py                      # PostgreSQL, 500,000
-    .venv/bin/python bench/jobs_bench_bulk.py --db sqlite --orders 50000
+    .venv/bin/python bench/jobs_bench.py bulk --db postgres        # 500,000 orders
+    .venv/bin/python bench/jobs_bench.py bulk --db sqlite --rows 50000
+    .venv/bin/python bench/jobs_bench_bulk.py       # the same, run alone (PostgreSQL by default)
+
+The ``bulk`` section of bench/jobs_bench.py (``add_section``), also runnable alone.
 
 Creates a scratch database (dropped at the end), seeds a small demo shop, then inserts
---orders pending orders. gunicorn serves the app (production settings, the queue a
+--rows pending orders. gunicorn serves the app (production settings, the queue a
 SQLite file in a temporary directory) on 127.0.0.1; a client signs in over a real
 socket and confirms "Mark paid" on the order list filtered to status = pending
 (``POST /admin/order/bulk/apply?flt0_status_equals=pending``), --starts times: the
@@ -41,6 +44,7 @@ from bench.load_clients import Session
 from bench.load_test import gunicorn
 
 GOAL_MS = 200.0
+DEFAULT_ORDERS = 500_000
 LIST = "/admin/order/?flt0_status_equals=pending"
 APPLY = "/admin/order/bulk/apply?flt0_status_equals=pending"
 
@@ -163,15 +167,39 @@ def baselines(url: str, batch: int) -> tuple[float, float]:
     return results[0], results[1]
 
 
-def main() -> int:
-    """Seed, serve, confirm, run the job, run the baselines, print; 1 if a goal is missed."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="postgres")
-    parser.add_argument("--orders", type=int, default=500_000)
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of this section alone (the database options come from the caller)."""
     parser.add_argument("--starts", type=int, default=7, help="confirming requests timed")
     parser.add_argument("--batch", type=int, default=5000, help="JOB_BATCH_SIZE")
+    parser.set_defaults(run=run)
+
+
+def add_section(subparsers, common: argparse.ArgumentParser) -> None:
+    """Join bench/jobs_bench.py as its ``bulk`` subcommand, with its common options."""
+    bulk = subparsers.add_parser(
+        "bulk", parents=[common], help=f"Mark paid on {DEFAULT_ORDERS:,} orders as a job"
+    )
+    add_options(bulk)
+
+
+def main() -> int:
+    """Run this section on its own: PostgreSQL and 500,000 orders unless told otherwise."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="postgres")
+    parser.add_argument("--rows", "--orders", dest="rows", type=int, default=DEFAULT_ORDERS)
     parser.add_argument("--pg-server", default=PG_SERVER)
+    add_options(parser)
     args = parser.parse_args()
+    return args.run(args)
+
+
+def run(args) -> int:
+    """Seed, serve, confirm, run the job, run the baselines, print; 1 if a goal is missed."""
+    if getattr(args, "database_url", None):
+        sys.exit("bulk seeds a scratch database of its own: --database-url is not supported")
+    orders = args.rows or DEFAULT_ORDERS
+    # The scratch database's URL goes to the app through env, never from our own.
+    os.environ.pop("DATABASE_URL", None)
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as folder:
         env = production_env(
             LOGIN_RATE_LIMIT="1000/minute", UPLOAD_DIR=folder, JOB_BATCH_SIZE=str(args.batch),
@@ -181,7 +209,7 @@ def main() -> int:
             env["DATABASE_URL"] = url
             seed_demo(env, users=1000, orders=1000, products=100, books=100)
             password = create_admin(env)
-            add_pending(url, args.orders)
+            add_pending(url, orders)
             with gunicorn(env, 2, Path(folder) / "gunicorn.log") as (port, _master):
                 timings = confirm(port, password, args.starts)
             job_id, job_s, wall_s, summary = run_job(env, url)
@@ -216,5 +244,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    os.environ.pop("DATABASE_URL", None)
     sys.exit(main())

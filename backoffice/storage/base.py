@@ -12,10 +12,12 @@ import contextlib
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import BinaryIO
 
 MAX_KEY_LENGTH = 255  # the width of the database columns that hold keys
+#: Bytes per chunk of ``open_stream``: few round trips, little memory per download.
+STREAM_CHUNK = 256 * 1024
 
 # A segment starts with a letter or digit: no ".", ".." or hidden names, no leading "-"
 # that a tool could read as an option. Temporary files start with "." (see TEMP_PREFIX),
@@ -90,6 +92,37 @@ def temp_name(final_name: str) -> str:
     return f"{TEMP_PREFIX}{secrets.token_hex(8)}-{final_name}"
 
 
+class Stream:
+    """An object's bytes as an iterator of chunks, with its ``size`` (or None); close() frees it.
+
+    Built on a generator that opens the object, yields its size first, then the chunks,
+    and frees what it opened in a ``finally``: priming it here means a missing key
+    raises ``KeyNotFound`` before any byte is sent, and ``close()`` (a WSGI server calls
+    it at the end or when the client goes away) always runs that ``finally``.
+    """
+
+    def __init__(self, chunks: Generator[int | bytes | None, None, None]) -> None:
+        self._chunks = chunks
+        size = next(chunks)
+        self.size: int | None = None if size is None else int(size)
+
+    def __iter__(self) -> Stream:
+        return self
+
+    def __next__(self) -> bytes:
+        return self._chunks.__next__()  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Close the file or connections behind the stream (idempotent)."""
+        self._chunks.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Storage(abc.ABC):
     """Bytes stored under app-generated keys; one interface, several backends."""
 
@@ -101,9 +134,14 @@ class Storage(abc.ABC):
     def save_file(self, key: str, fileobj: BinaryIO, content_type: str) -> None:
         """Store the rest of ``fileobj`` under ``key``, streamed and atomically, like ``save``."""
 
-    @abc.abstractmethod
     def open(self, key: str) -> bytes:
         """Return the bytes stored under ``key``; ``KeyNotFound`` if there are none."""
+        with self.open_stream(key) as stream:
+            return b"".join(stream)
+
+    @abc.abstractmethod
+    def open_stream(self, key: str, chunk_size: int = STREAM_CHUNK) -> Stream:
+        """The bytes under ``key`` in chunks, with their size; ``KeyNotFound`` if none."""
 
     @abc.abstractmethod
     def delete(self, key: str) -> None:

@@ -13,13 +13,15 @@ import ftplib
 import io
 import posixpath
 import ssl
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import BinaryIO
 
 from .base import (
+    STREAM_CHUNK,
     KeyNotFound,
     Storage,
     StorageError,
+    Stream,
     is_temp_name,
     is_valid_key,
     temp_name,
@@ -33,6 +35,7 @@ from .ftp_client import (
     ftp_time,
     is_dir,
     is_missing,
+    retr_chunks,
 )
 
 #: Bytes sent per data-connection write (ftplib's default is 8 KiB).
@@ -181,18 +184,23 @@ class FTPStorage(Storage):
         with contextlib.suppress(StorageError), self._session("clean up", tmp) as ftp:
             ftp.delete(tmp)
 
-    def open(self, key: str) -> bytes:
-        """RETR the file; a 550 reply is ``KeyNotFound``."""
+    def open_stream(self, key: str, chunk_size: int = STREAM_CHUNK) -> Stream:
+        """SIZE then RETR on a connection of the stream's own, closed with the stream."""
+        return Stream(self._chunks(key, chunk_size))
+
+    def _chunks(self, key: str, chunk_size: int) -> Generator[int | bytes, None, None]:
+        """The file's size, then its chunks (see ``Stream``); a 550 is ``KeyNotFound``."""
         remote = self._remote(key)
-        buf = io.BytesIO()
+        # Closing the generator early (the client went away) leaves the session by
+        # GeneratorExit: no QUIT, both connections are simply closed.
         with self._session("read", key) as ftp:
             try:
-                ftp.retrbinary(f"RETR {remote}", buf.write)
+                yield ftp.size(remote)
+                yield from retr_chunks(ftp, remote, chunk_size)
             except ftplib.error_perm as exc:
-                if is_missing(exc):
+                if is_missing(exc):  # also a file removed between SIZE and RETR
                     raise KeyNotFound(f"{self.describe()}: no object {key}") from None
                 raise
-        return buf.getvalue()
 
     def delete(self, key: str) -> None:
         """DELE the file; a 550 is fine only if the file is really not there."""

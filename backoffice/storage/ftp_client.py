@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import ftplib
+import ssl
+from collections.abc import Iterator
 
 # ftplib.all_errors is (ftplib.Error, OSError, EOFError); timeouts, refused connections
 # and TLS failures (ssl.SSLError) are all OSErrors.
@@ -51,3 +53,17 @@ def is_dir(ftp: ftplib.FTP, folder: str) -> bool:
     except ftplib.error_perm:
         return False
     return True
+
+
+def retr_chunks(ftp: ftplib.FTP, remote: str, chunk_size: int) -> Iterator[bytes]:
+    """RETR ``remote`` in binary mode, yielding what the data connection brings."""
+    # retrbinary's loop, turned inside out so the caller pulls: the file never has
+    # to fit in memory. Closing the generator early closes the data connection;
+    # the server then answers 426 on the control connection, which the caller drops.
+    ftp.voidcmd("TYPE I")
+    with ftp.transfercmd(f"RETR {remote}") as conn:
+        while chunk := conn.recv(chunk_size):
+            yield chunk
+        if isinstance(conn, ssl.SSLSocket):
+            conn.unwrap()  # a clean TLS close, as retrbinary does
+    ftp.voidresp()  # "226 Transfer complete": anything else is a failed transfer

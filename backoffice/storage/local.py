@@ -8,16 +8,18 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .base import (
+    STREAM_CHUNK,
     TEMP_PREFIX,
     InvalidKey,
     KeyNotFound,
     Storage,
     StorageError,
+    Stream,
     is_temp_name,
     is_valid_key,
     validate_key,
@@ -89,18 +91,31 @@ class LocalStorage(Storage):
                     os.unlink(tmp)
         _fsync_dir(path.parent)
 
-    def open(self, key: str) -> bytes:
-        """Read the file; a missing file (or a directory) is ``KeyNotFound``."""
+    def open_stream(self, key: str, chunk_size: int = STREAM_CHUNK) -> Stream:
+        """Read the file ``chunk_size`` bytes at a time; a missing file is ``KeyNotFound``."""
+        return Stream(self._chunks(key, chunk_size))
+
+    def _chunks(self, key: str, chunk_size: int) -> Generator[int | bytes, None, None]:
+        """The file's size, then its chunks (see ``Stream``); the file closes with it."""
         path = self._path(key)
         try:
             # O_NOFOLLOW: a symlink swapped in after the check above is refused.
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            with os.fdopen(fd, "rb") as fh:
-                return fh.read()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError):
             raise KeyNotFound(f"{self.describe()}: no object {key}") from None
         except OSError as exc:
             raise self._fail("read", key, exc) from exc
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # a directory opens too, but is no object
+                raise KeyNotFound(f"{self.describe()}: no object {key}")
+            yield info.st_size
+            while chunk := os.read(fd, chunk_size):
+                yield chunk
+        except OSError as exc:
+            raise self._fail("read", key, exc) from exc
+        finally:
+            os.close(fd)
 
     def delete(self, key: str) -> None:
         """Unlink the file; nothing to do if it is not there."""

@@ -1,31 +1,23 @@
-"""A real Huey consumer (threads) on a queue file of the test's own, for the job tests."""
+"""The job tests' worker (tests/support/worker.py: a real Huey consumer in threads, on the
+test's own queue file from tests/conftest.py) and helpers that wait for a job to end."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from backoffice.extensions import db
 from backoffice.models import Job
+from tests.support.worker import Worker, running_worker
 
 
 @pytest.fixture
-def app_config(app_config, tmp_path) -> dict:
-    """Each test gets its own queue file (SqliteHuey) in tmp_path."""
-    return {"JOBS_SQLITE_PATH": str(tmp_path / "jobs.db"), **app_config}
-
-
-@pytest.fixture
-def worker(app):
-    """Huey's consumer for ``app``, running in threads of this process while the test runs."""
-    consumer = app.extensions["huey"].create_consumer(
-        workers=1, periodic=False, initial_delay=0.05, max_delay=0.2, check_worker_health=False
-    )
-    consumer.start()
-    yield consumer
-    consumer.stop(graceful=True)
+def worker(app) -> Iterator[Worker]:
+    """The app's real consumer (threads, tests/support/worker.py) while the test runs."""
+    with running_worker(app) as worker:
+        yield worker
 
 
 def job_row(app, job_id: int) -> Job:

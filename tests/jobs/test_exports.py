@@ -15,6 +15,7 @@ from backoffice.storage import get_storage
 from tests.jobs.conftest import job_row, wait_ended, wait_for
 from tests.support.factories import add_order, add_product, add_user
 from tests.support.http import csrf_token, login
+from tests.support.worker import running_worker
 
 START = "/admin/order/export/background/"
 
@@ -111,12 +112,8 @@ def test_a_cancelled_job_is_not_run_by_the_worker(app, staff_client, orders):
     assert response.status_code == 302
     assert job_row(app, job_id).state == "cancelled"
 
-    consumer = app.extensions["huey"].create_consumer(workers=1, periodic=False)
-    consumer.start()
-    try:
+    with running_worker(app):
         wait_for(lambda: app.extensions["huey"].pending_count() == 0)
-    finally:
-        consumer.stop(graceful=True)
     job = job_row(app, job_id)
     assert (job.state, job.done, job.result_key) == ("cancelled", 0, None)
 

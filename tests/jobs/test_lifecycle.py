@@ -19,6 +19,7 @@ from backoffice.storage import get_storage
 from tests.jobs.conftest import job_row, wait_ended, wait_for
 from tests.support.apps import make_app
 from tests.support.http import csrf_token, login
+from tests.support.worker import running_worker
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -117,12 +118,8 @@ def test_export_end_to_end_on_a_redis_queue(redis_app, users):
     assert login(client, "staff@example.com").status_code == 302
     job_id = start_product_export(client)
     assert app.extensions["huey"].pending_count() == 1
-    consumer = app.extensions["huey"].create_consumer(workers=1, periodic=False)
-    consumer.start()
-    try:
+    with running_worker(app):
         job = wait_ended(app, job_id)
-    finally:
-        consumer.stop(graceful=True)
     assert (job.state, job.done, job.total) == ("done", 7, 7)
     rows = client.get(f"/admin/jobs/{job_id}/download").get_data(as_text=True).splitlines()
     assert len(rows) == 1 + 7

@@ -68,13 +68,6 @@ def app_config(app_config, closed_port) -> dict:
     return {**smtp, **app_config}
 
 
-@pytest.fixture
-def worker(app):
-    """The app's real consumer (threads), tracking the tasks it owes."""
-    with running_worker(app) as worker:
-        yield worker
-
-
 def register(app, address: str):
     """Sign up through the real form; returns (response, seconds the POST took)."""
     client = app.test_client()

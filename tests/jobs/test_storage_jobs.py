@@ -21,7 +21,6 @@ from tests.cli.test_storage import files, with_avatars
 from tests.jobs.conftest import job_row, wait_ended
 from tests.support.ftpserver import FTP_PASSWORD, FTP_USER
 from tests.support.http import csrf_token, login
-from tests.support.worker import running_worker
 
 ORPHAN = "avatars/0123456789abcdef0123456789abcdef.webp"
 TEMPORARY = "avatars/.tmp-k3x9q2ab"
@@ -46,13 +45,6 @@ def app_config(app_config, ftp) -> dict:
         "JOB_BATCH_SIZE": 1,
     }
     return {**ftp_settings, **app_config}
-
-
-@pytest.fixture
-def worker(app):
-    """The app's real consumer (threads), which also knows when its tasks have ended."""
-    with running_worker(app) as worker:
-        yield worker
 
 
 def start(app, *args) -> int:

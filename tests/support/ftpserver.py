@@ -38,7 +38,7 @@ class _QuickServer(ThreadedFTPServer):
 
 @dataclass
 class FTPServer:
-    """A running test server, its user's home directory and the connections it saw."""
+    """A running test server, its user's home directory, the connections it saw and has open."""
 
     server: ThreadedFTPServer
     thread: threading.Thread
@@ -46,6 +46,7 @@ class FTPServer:
     home: Path
     handler: type
     connections: list[str] = field(default_factory=list)
+    open_connections: set[str] = field(default_factory=set)
 
     @property
     def port(self) -> int:
@@ -76,9 +77,14 @@ def start_ftp_server(
     authorizer = DummyAuthorizer()
     authorizer.add_user(FTP_USER, FTP_PASSWORD, str(home), perm=perm)
     connections: list[str] = []
+    open_connections: set[str] = set()  # control connections, as the server sees them
 
     def on_connect(self) -> None:
         connections.append(f"{self.remote_ip}:{self.remote_port}")
+        open_connections.add(f"{self.remote_ip}:{self.remote_port}")
+
+    def on_disconnect(self) -> None:
+        open_connections.discard(f"{self.remote_ip}:{self.remote_port}")
 
     handler = type(
         "TestFTPHandler",
@@ -88,6 +94,7 @@ def start_ftp_server(
             "auth_failed_timeout": 0,  # no 3 s pause after a wrong password
             "timeout": 30,
             "on_connect": on_connect,
+            "on_disconnect": on_disconnect,
             **attrs,
         },
     )
@@ -104,7 +111,7 @@ def start_ftp_server(
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    return FTPServer(server, thread, stopping, home, handler, connections)
+    return FTPServer(server, thread, stopping, home, handler, connections, open_connections)
 
 
 def assert_no_secret(exc: BaseException) -> None:

@@ -8,6 +8,8 @@ of the list the job came from (its export permission), as its own export does.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, abort, current_app, flash, jsonify, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
@@ -24,9 +26,11 @@ from backoffice.permissions import can
 from backoffice.ranges import parse_id
 from backoffice.services.exports import filename
 from backoffice.storage import get_storage
-from backoffice.storage.base import KeyNotFound
+from backoffice.storage.base import KeyNotFound, StorageError
 
 PAGE_SIZE = 50
+
+log = logging.getLogger(__name__)
 
 
 def visible_jobs():
@@ -87,22 +91,27 @@ class JobsView(SecuredMixin, BaseView):
         job = self.get_one(job_id)
         if job.state != "done" or not job.result_key:
             abort(404)
-        try:
-            data = get_storage().open(job.result_key)
-        except KeyNotFound:
-            abort(404)
         view = source_view(current_app.extensions["backoffice_admin"], job.params or {})
         ext, mimetype = result_format(job.result_key)
         # As the list's own export names it: the model and the time the file was made.
         name = filename(view.export_spec(), job.finished_at, ext) if view else f"job-{job.id}.{ext}"
-        return Response(
-            data,
-            mimetype=mimetype,
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        }
+        try:
+            # Chunk by chunk from the store: a 100 MB export never sits in the worker's memory.
+            stream = get_storage().open_stream(job.result_key)
+        except KeyNotFound:
+            abort(410, description="This job's result is no longer in the file store.")
+        except StorageError:
+            log.exception("job %s: cannot read its result %s", job.id, job.result_key)
+            abort(503, description="The file store cannot be reached. Try again later.")
+        if stream.size is not None:
+            headers["Content-Length"] = str(stream.size)
+        # The WSGI server closes the stream (its file or FTP connections) at the end or
+        # when the client goes away.
+        return Response(stream, mimetype=mimetype, headers=headers, direct_passthrough=True)
 
     @expose("/<int:job_id>/cancel", methods=["POST"])
     def cancel(self, job_id: int):
