@@ -159,6 +159,15 @@ class Base:
     CHANGE_PASSWORD_RATE_LIMIT = "5/minute"  # noqa: S105 - a rate, not a secret
     EMAIL_CHECK_RATE_LIMIT = "60/minute"
 
+    # The REST API (backoffice/api): flask-smorest builds the OpenAPI document from the
+    # schemas and serves it at /api/openapi.json; /api/docs is our own page (vendored
+    # Swagger UI under the page's CSP), so flask-smorest's CDN-backed UIs stay off.
+    API_TITLE = "Backoffice API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+
     ACCOUNT_ORDERS_PER_PAGE = 10
 
     APP_NAME = "Backoffice"

@@ -30,6 +30,8 @@ MAY_IMPORT = {
     # The task queue: task functions call services and own their transaction.
     "jobs": BASE | {"models", "services", "storage"},
     "admin": BASE | {"models", "services", "storage", "validation", "web", "auth", "jobs"},
+    # The REST API: a door onto services; web for the problem+json answers.
+    "api": BASE | {"models", "services", "web"},
     "cli": BASE | {"models", "services", "storage", "admin", "jobs"},
 }
 

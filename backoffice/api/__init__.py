@@ -1,0 +1,41 @@
+"""The REST API under ``/api/v1/``: flask-smorest blueprints and marshmallow schemas.
+
+A third door onto ``services/``, beside the admin and the CLI: views parse and check
+the shape of a request (schemas), call a service function, commit, and dump the
+answer. No business rule lives here; a rule the API needs that only a form knows
+moves to ``services/`` first.
+
+- JSON only; every error is ``application/problem+json`` (``web/problems.py``, through
+  the app's one error handler in ``web/errors.py``).
+- The OpenAPI document is generated from the schemas at ``GET /api/openapi.json``; the
+  docs page ``/api/docs`` is Swagger UI vendored under ``static/vendor/swagger-ui``.
+
+Imports: models, services, web (problems, headers) and the base helpers; nothing
+imports this package but the app factory, which calls ``init_api``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from backoffice.api.docs import bp as docs_bp
+
+
+class BackofficeApi(Api):
+    """flask-smorest's Api without its app-wide error handler.
+
+    flask-smorest registers a JSON handler for every ``HTTPException`` of the app, which
+    would turn the admin's error pages into JSON; ``web/errors.py`` already answers
+    ``/api/`` requests with problem+json (and reads flask-smorest's ``abort`` data).
+    """
+
+    def _register_error_handlers(self):
+        """Leave error handling to ``web/errors.py``."""
+
+
+def init_api(app: Flask) -> None:
+    """Bind the API: the OpenAPI document, the docs page and the v1 blueprints."""
+    api = BackofficeApi(app)
+    app.extensions["backoffice_api"] = api
+    app.register_blueprint(docs_bp)
