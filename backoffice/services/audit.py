@@ -54,8 +54,12 @@ def record(
     changes: dict[str, Any] | None = None,
     summary: str | None = None,
     actor=None,
+    api_key: str | None = None,
 ) -> AuditLog:
-    """Add an audit entry to the session (committed with the change it describes)."""
+    """Add an audit entry to the session (committed with the change it describes).
+
+    ``api_key`` names the key of a change made through the REST API.
+    """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     entry = AuditLog(
@@ -67,6 +71,7 @@ def record(
         actor_id=getattr(actor, "id", None),
         actor_email=getattr(actor, "email", None),
         ip=client_ip(),
+        api_key=api_key,
     )
     db.session.add(entry)
     return entry
