@@ -58,6 +58,7 @@ class OrderItemSchema(SQLAlchemyAutoSchema):
 
     class Meta:
         model = OrderItem
+        include_fk = True
         fields = ("product_id", "sku", "quantity", "unit_price")
 
     sku = ma.fields.Function(lambda item: item.product.sku, dump_only=True)

@@ -5,7 +5,7 @@ naming convention and UTC timestamps. Models may import only the base helpers
 (extensions, clock): never services, admin or any door.
 """
 
-from backoffice.models.api_keys import ApiKey
+from backoffice.models.api_keys import ApiKey, IdempotencyRecord
 from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
@@ -21,6 +21,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Book",
+    "IdempotencyRecord",
     "Job",
     "Order",
     "OrderItem",

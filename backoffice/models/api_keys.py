@@ -1,10 +1,10 @@
-"""API keys: who may call the REST API, with which scopes, until when."""
+"""API keys (who may call the REST API, with which scopes, until when) and idempotency records."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.extensions import db
@@ -38,3 +38,24 @@ class ApiKey(db.Model):
 
     def __str__(self) -> str:
         return f"API key {self.name}"
+
+
+class IdempotencyRecord(db.Model):
+    """The first answer to a request sent with an ``Idempotency-Key`` header, per API key.
+
+    Written in the same transaction as the change it answers (``services.idempotency``),
+    so a retry either finds the committed answer or, when the first attempt failed and
+    rolled back, finds nothing and runs again.
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("api_key_id", "key", name="uq_idempotency_records_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column()
+    response: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -91,7 +91,7 @@ def create_key(
     db.session.add(key)
     db.session.flush()
     audit.record(
-        "api_key.create",
+        "api_key_create",
         model="ApiKey",
         object_id=key.id,
         changes={"name": name, "scopes": key.scopes, "expires_at": _iso(key.expires_at)},
@@ -109,7 +109,7 @@ def revoke_key(name: str, *, actor=None) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         audit.record(
-            "api_key.revoke",
+            "api_key_revoke",
             model="ApiKey",
             object_id=key.id,
             summary=f"API key {key.name} revoked",

@@ -24,7 +24,7 @@ def test_the_key_is_stored_only_as_a_hash(app):
         assert raw.startswith(f"bo_{key.prefix}_")
         assert key.secret_hash == hash_key(raw)
         assert raw not in repr(db.session.execute(select(ApiKey.__table__)).all())
-        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "api_key.create"))
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "api_key_create"))
         assert entry.changes["scopes"] == ["catalog:read"]
 
 
