@@ -5,6 +5,10 @@ without a valid key reaches no view, parses no body and learns nothing (401, the
 same answer for unknown, revoked and expired keys). Each view names its one scope
 with ``@requires(scope)``; a key without it gets 403.
 
+Each key may make ``API_RATE_LIMIT`` requests (all endpoints together), counted in
+Flask-Limiter's storage (memory, or Redis when RATELIMIT_STORAGE_URI says so, shared
+by every worker); beyond it a 429 with Retry-After, before any view runs.
+
 Browser sessions are refused: a request that carries the session cookie but no key
 is a 401 like any other request without a key. The API takes no CSRF token (a key
 is not sent by the browser on its own, so a forged cross-site request cannot carry
@@ -14,10 +18,14 @@ need CSRF again and would let any signed-in staff member's browser call the API.
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import current_app, g, request
 from flask_smorest import abort
+from limits import parse
 
-from backoffice.extensions import db
+from backoffice.extensions import db, limiter
 from backoffice.models import ApiKey
 from backoffice.services.api_keys import authenticate
 
@@ -65,7 +73,24 @@ def authenticate_request() -> None:
         abort(401, message="The API key is unknown, revoked or expired.", headers=CHALLENGE)
     db.session.commit()  # the last-used note, if authenticate made one
     g.api_key = key
+    _rate_limit(key)
     view = current_app.view_functions.get(request.endpoint)
     scope = getattr(view, "required_scope", None)
     if scope is None or scope not in key.scopes:
         abort(403, message=f"This API key lacks the {scope or 'required'} scope.")
+
+
+def _rate_limit(key: ApiKey) -> None:
+    """429 with Retry-After once ``key`` has made API_RATE_LIMIT requests in the window."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    rate = parse(current_app.config["API_RATE_LIMIT"])
+    if limiter.limiter.hit(rate, "api-key", key.prefix):
+        return
+    reset_at, _remaining = limiter.limiter.get_window_stats(rate, "api-key", key.prefix)
+    wait = max(1, math.ceil(reset_at - time.time()))
+    abort(
+        429,
+        message=f"This API key is limited to {rate}; retry in {wait} s.",
+        headers={"Retry-After": str(wait)},
+    )

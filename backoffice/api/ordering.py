@@ -17,6 +17,7 @@ from backoffice.api.people import ID, get_order_or_404, orders
 from backoffice.api.schemas import OrderSchema
 from backoffice.extensions import db
 from backoffice.models import ORDER_STATUSES, Product
+from backoffice.ranges import INT4
 from backoffice.services import audit, idempotency
 from backoffice.services.order_status import change_status
 from backoffice.services.orders import MAX_LINES, OrderError, place_order
@@ -33,7 +34,10 @@ class LineSchema(ma.Schema):
 class PlaceOrderSchema(ma.Schema):
     """A new order; prices come from the products, never from the request."""
 
-    customer_id = ma.fields.Integer(required=True, strict=True)
+    # Bounded to the column (int4) so no id reaches a database that cannot hold it.
+    customer_id = ma.fields.Integer(
+        required=True, strict=True, validate=ma.validate.Range(1, INT4[1])
+    )
     shipping_address = ma.fields.String(required=True)
     items = ma.fields.List(
         ma.fields.Nested(LineSchema), required=True, validate=ma.validate.Length(max=MAX_LINES)
