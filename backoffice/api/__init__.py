@@ -19,15 +19,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from backoffice.api import catalog, ordering, people, stock
+from backoffice.api import catalog, catalog_changes, ordering, people, stock
 from backoffice.api.auth import SECURITY_SCHEME
 from backoffice.api.docs import bp as docs_bp
 from backoffice.extensions import csrf
 
 #: The v1 resources, in the order the reference lists them.
 BLUEPRINTS = (catalog.products, catalog.books, people.customers, people.orders)
-#: Modules that add their views to those blueprints (stock adjustments, order writes).
-WRITE_VIEWS = (stock, ordering)
+#: Modules that add their views to those blueprints (stock, deletes, order writes).
+WRITE_VIEWS = (stock, catalog_changes, ordering)
 
 
 class BackofficeApi(Api):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from backoffice.api.auth import requires
 from backoffice.api.common import PageArgs, api_blueprint, keyset_page, page_schema
 from backoffice.api.schemas import BookSchema, ProductSchema
+from backoffice.api.versions import row_etag
 from backoffice.extensions import db
 from backoffice.models import Book, Product
 from backoffice.ranges import INT4
@@ -68,6 +69,11 @@ def _get(model, **where):
 ID = f"int(max={INT4[1]})"
 
 
+def _versioned(schema, row):
+    """The row and its ETag header."""
+    return row, 200, {"ETag": row_etag(schema, row)}
+
+
 @products.route("", methods=["GET"])
 @products.arguments(ProductArgs, location="query")
 @products.response(200, page_schema(ProductSchema, "ProductPage"))
@@ -84,8 +90,8 @@ def list_products(args):
 @products.response(200, ProductSchema)
 @requires("catalog:read")
 def get_product(product_id):
-    """One product by id."""
-    return _get(Product, id=product_id)
+    """One product by id, with its ETag (send it as If-Match to a DELETE)."""
+    return _versioned(ProductSchema, _get(Product, id=product_id))
 
 
 @products.route("/sku/<string(maxlength=64):sku>", methods=["GET"])
@@ -93,7 +99,7 @@ def get_product(product_id):
 @requires("catalog:read")
 def get_product_by_sku(sku):
     """One product by SKU (case does not matter: SKUs are stored upper case)."""
-    return _get(Product, sku=sku.strip().upper())
+    return _versioned(ProductSchema, _get(Product, sku=sku.strip().upper()))
 
 
 @books.route("", methods=["GET"])
@@ -112,8 +118,8 @@ def list_books(args):
 @books.response(200, BookSchema)
 @requires("catalog:read")
 def get_book(book_id):
-    """One book by id."""
-    return _get(Book, id=book_id)
+    """One book by id, with its ETag (send it as If-Match to a DELETE)."""
+    return _versioned(BookSchema, _get(Book, id=book_id))
 
 
 @books.route("/isbn/<string(maxlength=32):isbn>", methods=["GET"])
@@ -125,4 +131,4 @@ def get_book_by_isbn(isbn):
         isbn = normalise_isbn(isbn)
     except IsbnError as exc:
         abort(404, message=f"No such book: {exc}")
-    return _get(Book, isbn=isbn)
+    return _versioned(BookSchema, _get(Book, isbn=isbn))

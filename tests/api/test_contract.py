@@ -24,6 +24,8 @@ ENDPOINTS = [
     ("GET", "/api/v1/books/isbn/9780306406157", "catalog:read", None),
     ("POST", "/api/v1/products/LAMP/stock-adjustments", "stock:write", ADJUST),
     ("POST", "/api/v1/books/9780306406157/stock-adjustments", "stock:write", ADJUST),
+    ("DELETE", "/api/v1/products/{spare_product}", "catalog:write", None),
+    ("DELETE", "/api/v1/books/{spare_book}", "catalog:write", None),
     ("GET", "/api/v1/customers", "customers:read", None),
     ("GET", "/api/v1/customers/{customer}", "customers:read", None),
     ("GET", "/api/v1/orders", "orders:read", None),
@@ -43,6 +45,8 @@ def rows(app, users):
         "book": add_book(app, isbn="9780306406157"),
         "order": add_order(app, users["customer"], [(lamp, 1)]),
         "customer": users["customer"],
+        "spare_product": add_product(app, sku="SPARE"),
+        "spare_book": add_book(app, isbn="9780441478125"),
     }
 
 
@@ -79,7 +83,7 @@ def test_each_scope_reaches_exactly_its_endpoints(app, client, rows, scope):
 
 def test_every_api_endpoint_is_in_the_contract_table(app):
     adapter = app.url_map.bind("localhost")
-    ones = dict.fromkeys(("product", "book", "order", "customer"), 1)
+    ones = dict.fromkeys(("product", "book", "order", "customer", "spare_product", "spare_book"), 1)
     tabled = {adapter.match(fill(path, ones), method=method)[0] for method, path, *_ in ENDPOINTS}
     api = {r.endpoint for r in app.url_map.iter_rules() if r.rule.startswith("/api/")}
     assert api - PUBLIC == tabled
