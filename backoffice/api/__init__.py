@@ -19,13 +19,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from backoffice.api import catalog, catalog_changes, ordering, people, stock
+from backoffice.api import catalog, catalog_changes, me, ordering, people, stock
 from backoffice.api.auth import SECURITY_SCHEME
 from backoffice.api.docs import bp as docs_bp
+from backoffice.api.me import TOKEN_SCHEME
 from backoffice.extensions import csrf
 
 #: The v1 resources, in the order the reference lists them.
-BLUEPRINTS = (catalog.products, catalog.books, people.customers, people.orders)
+BLUEPRINTS = (catalog.products, catalog.books, people.customers, people.orders, me.me)
 #: Modules that add their views to those blueprints (stock, deletes, order writes).
 WRITE_VIEWS = (stock, catalog_changes, ordering)
 
@@ -49,6 +50,11 @@ def init_api(app: Flask) -> None:
         SECURITY_SCHEME,
         {"type": "http", "scheme": "bearer", "description": "An API key: bo_<prefix>_<secret>."},
     )
+    api.spec.components.security_scheme(
+        TOKEN_SCHEME,
+        {"type": "apiKey", "in": "header", "name": "Authentication-Token",
+         "description": "A customer's Flask-Security token (POST /login?include_auth_token)."},
+    )  # fmt: skip
     app.register_blueprint(docs_bp)
     for blueprint in BLUEPRINTS:
         # A key, not a cookie, authenticates these requests: see api/auth.py.
