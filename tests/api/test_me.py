@@ -8,7 +8,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import User
 from backoffice.services import accounts
-from tests.support.factories import add_order, add_product
+from tests.support.factories import PASSWORD, add_order, add_product
 
 
 def token_for(app, user_id: int) -> dict[str, str]:
@@ -55,3 +55,18 @@ def test_suspending_the_account_ends_its_tokens(app, client, users):
         accounts.suspend(admin, select(User.id).where(User.id == users["customer"]))
         db.session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_the_token_comes_from_the_json_login(app, client, users):
+    page = client.get("/login", headers={"Accept": "application/json"})
+    csrf = page.get_json()["response"]["csrf_token"]
+    signed_in = client.post(
+        "/login?include_auth_token",
+        json={"email": "customer@example.com", "password": PASSWORD},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert signed_in.status_code == 200, signed_in.get_json()
+    token = signed_in.get_json()["response"]["user"]["authentication_token"]
+    fresh = app.test_client()  # no session cookie: the token alone
+    response = fresh.get("/api/v1/me", headers={"Authentication-Token": token})
+    assert response.status_code == 200
