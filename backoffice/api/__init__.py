@@ -23,7 +23,9 @@ from backoffice.api import catalog, catalog_changes, me, ordering, people, stock
 from backoffice.api.auth import SECURITY_SCHEME
 from backoffice.api.docs import bp as docs_bp
 from backoffice.api.me import TOKEN_SCHEME
+from backoffice.api.schemas import ProblemSchema
 from backoffice.extensions import csrf
+from backoffice.web.problems import PROBLEM_JSON
 
 #: The v1 resources, in the order the reference lists them.
 BLUEPRINTS = (catalog.products, catalog.books, people.customers, people.orders, me.me)
@@ -39,8 +41,19 @@ class BackofficeApi(Api):
     ``/api/`` requests with problem+json (and reads flask-smorest's ``abort`` data).
     """
 
+    ERROR_SCHEMA = ProblemSchema
+
     def _register_error_handlers(self):
         """Leave error handling to ``web/errors.py``."""
+
+    def _register_responses(self):
+        """Document every error as the problem+json the app sends (flask-smorest would
+        document its own ``{code, status, message}`` as application/json)."""
+        saved, self.DEFAULT_RESPONSE_CONTENT_TYPE = self.DEFAULT_RESPONSE_CONTENT_TYPE, PROBLEM_JSON
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = saved
 
 
 def init_api(app: Flask) -> None:

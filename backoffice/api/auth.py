@@ -41,7 +41,16 @@ def requires(scope: str):
         # Bearer schemes list no scopes in OpenAPI 3.0: the scope goes in an extension.
         view._apidoc = getattr(view, "_apidoc", {})
         view._apidoc.setdefault("manual_doc", {}).update(
-            {"security": [{SECURITY_SCHEME: []}], "x-scope": scope}
+            {
+                "security": [{SECURITY_SCHEME: []}],
+                "x-scope": scope,
+                # Every key endpoint can answer these before its own checks run.
+                "responses": {
+                    "401": "UNAUTHORIZED",
+                    "403": "FORBIDDEN",
+                    "429": "TOO_MANY_REQUESTS",
+                },
+            }
         )
         return view
 

@@ -15,6 +15,20 @@ from backoffice.models import Book, Order, OrderItem, Product, User
 Money = ma.fields.Decimal(as_string=True, places=2, dump_only=True)
 
 
+class ProblemSchema(ma.Schema):
+    """An error (RFC 9457 problem details), as ``web/problems.py`` writes it; documentation only."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        metadata={"description": "Messages by field (per location for query and body errors)."},
+    )
+    current_stock = ma.fields.Integer(metadata={"description": "On a refused stock adjustment."})
+
+
 class ProductSchema(SQLAlchemyAutoSchema):
     """A product as the API shows it."""
 

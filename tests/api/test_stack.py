@@ -63,3 +63,20 @@ def test_pages_outside_the_api_keep_their_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_the_spec_documents_errors_as_problems_and_each_operations_auth(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for name, response in spec["components"]["responses"].items():
+        if "content" in response:
+            assert list(response["content"]) == [PROBLEM], name
+    assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # shared by the path's operations
+                continue
+            assert operation.get("security"), f"{method} {path}"
+            assert "default" in operation["responses"], f"{method} {path}"
+            if not path.startswith("/api/v1/me"):
+                assert operation["x-scope"], f"{method} {path}"
+                assert {"401", "403", "429"} <= set(operation["responses"]), f"{method} {path}"
