@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -95,3 +97,29 @@ def test_unknown_sku_is_404_and_the_scope_is_needed(app, client):
         client.post("/api/v1/books/123/stock-adjustments", json=body, headers=writer).status_code
         == 404
     )
+
+
+@pytest.mark.postgres_only
+@pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 0})
+def test_concurrent_removals_never_go_below_zero(app, full_key):
+    lamp = add_product(app, sku="LAMP-1", stock=5)
+    start = threading.Barrier(10)
+    codes = []
+
+    def remove_one():
+        client = app.test_client()
+        start.wait()
+        response = client.post(
+            "/api/v1/products/LAMP-1/stock-adjustments",
+            json={"delta": -1, "reason": "picked"},
+            headers=full_key,
+        )
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=remove_one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(codes) == [200] * 5 + [409] * 5
+    assert stock_of(app, Product, lamp) == 0

@@ -2,7 +2,8 @@
 
 The other modules reach /api/ only as the admin's browser session or anonymously
 (both 401 before any view runs). Here every API rule is sent its hostile cases with a
-key holding every scope, so they reach the handlers: argument parsing, the cursor,
+key holding every scope (the customer's sign-in token under /api/v1/me), so they
+reach the handlers: argument parsing, the cursor,
 lookups by SKU and ISBN, the write bodies. Besides "no 5xx, no ERROR in the log",
 every refused request (4xx) must leave the guarded tables as they were, and every
 answer must be problem+json.
@@ -13,7 +14,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
+from backoffice.extensions import db
+from backoffice.models import User
 from backoffice.services.api_keys import SCOPES
 from tests.hostile.probe import changed_tables, encode, label, query_string, route_app
 from tests.hostile.test_ids import PATH_VALUES, fill_path
@@ -89,9 +93,24 @@ def planned() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def key(probe) -> dict[str, str]:
+def full_key(probe) -> dict[str, str]:
     """A key with every scope for the hostile app."""
     return {"Authorization": f"Bearer {add_api_key(probe.app, 'hostile', SCOPES)}"}
+
+
+@pytest.fixture(scope="module")
+def customer_token(probe) -> dict[str, str]:
+    """The seeded customer's sign-in token (the only way into /api/v1/me)."""
+    with probe.app.test_request_context():
+        user = db.session.scalar(select(User).where(User.email == "customer@example.com"))
+        return {"Authentication-Token": user.get_auth_token()}
+
+
+@pytest.fixture
+def key(request, full_key, customer_token) -> dict[str, str]:
+    """What lets this test's rule in: the customer's token under /me, else the key."""
+    rule = request.node.callspec.params.get("rule", "")
+    return customer_token if rule.startswith("/api/v1/me") else full_key
 
 
 def check(probe, method, url, key, before, **kw) -> list[str]:
@@ -146,9 +165,9 @@ def test_hostile_json_bodies_with_a_key(probe, key, rule, method):
     assert not failures, "\n".join(failures)
 
 
-def test_answers_are_problems(probe, key):
+def test_answers_are_problems(probe, full_key):
     """A refused request's body is problem+json whatever refused it."""
     client = probe.client("anon")
     for url in ("/api/v1/products?limit=" + encode("\x00"), "/api/v1/products?limit=abc"):
-        response = client.get(url, headers=key)
+        response = client.get(url, headers=full_key)
         assert response.mimetype == PROBLEM, url
