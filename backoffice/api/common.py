@@ -23,12 +23,13 @@ def api_blueprint(name: str, path: str, description: str) -> Blueprint:
     """A v1 blueprint at ``/api/v1<path>`` whose views all need a valid API key."""
     blp = Blueprint(f"api_{name}", __name__, url_prefix=PREFIX + path, description=description)
     blp.before_request(authenticate_request)
-    blp.after_request(_private)
+    blp.after_request(no_store)
     return blp
 
 
-def _private(response):
-    # Answers depend on the key's scopes and hold business data: no shared cache keeps them.
+def no_store(response):
+    """``after_request`` of API blueprints: answers hold business data for one caller only,
+    so no cache, shared or private, keeps them."""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask_smorest import Blueprint, abort
 
-from backoffice.api.common import PREFIX, PageArgs, keyset_page, page_schema
+from backoffice.api.common import PREFIX, PageArgs, keyset_page, no_store, page_schema
 from backoffice.api.people import order_query
 from backoffice.api.schemas import CustomerSchema, OrderSchema
 from backoffice.models import Order
@@ -38,10 +38,7 @@ def authenticate_customer() -> None:
     g.customer = user
 
 
-@me.after_request
-def _private(response):
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+me.after_request(no_store)
 
 
 @me.route("", methods=["GET"])
