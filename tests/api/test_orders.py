@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,6 +9,7 @@ from backoffice.extensions import db
 from backoffice.models import AuditLog, IdempotencyRecord, Order, Product, User
 from backoffice.services.erasure import erase_user
 from tests.support.factories import add_order, add_product
+from tests.support.threads import all_at_once
 
 POOL = {"pool_size": 25, "max_overflow": 0, "pool_pre_ping": True}
 PROBLEM = "application/problem+json"
@@ -145,25 +144,16 @@ def test_bad_idempotency_keys_are_400(app, client, users, full_key, key):
 @pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS=POOL)
 def test_ten_simultaneous_retries_place_exactly_one_order(app, users, full_key):
     lamp = add_product(app, sku="LAMP", stock=100)
-    start = threading.Barrier(10)
-    answers = []
 
     def send():
-        client = app.test_client()
-        start.wait()
-        response = client.post(
+        response = app.test_client().post(
             "/api/v1/orders",
             json=order_body(users["customer"]),
             headers={**full_key, "Idempotency-Key": "storefront-cart-7"},
         )
-        answers.append((response.status_code, response.get_json()))
+        return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=send) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+    answers = all_at_once(10, send)
     assert [code for code, _ in answers] == [201] * 10, answers
     assert len({body["id"] for _, body in answers}) == 1
     assert count(app, Order) == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +9,7 @@ from backoffice.extensions import db
 from backoffice.models import AuditLog, Book, Product
 from tests.api.conftest import bearer
 from tests.support.factories import add_api_key, add_book, add_product
+from tests.support.threads import all_at_once
 
 PROBLEM = "application/problem+json"
 
@@ -103,23 +102,15 @@ def test_unknown_sku_is_404_and_the_scope_is_needed(app, client):
 @pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 0})
 def test_concurrent_removals_never_go_below_zero(app, full_key):
     lamp = add_product(app, sku="LAMP-1", stock=5)
-    start = threading.Barrier(10)
-    codes = []
 
     def remove_one():
-        client = app.test_client()
-        start.wait()
-        response = client.post(
+        response = app.test_client().post(
             "/api/v1/products/LAMP-1/stock-adjustments",
             json={"delta": -1, "reason": "picked"},
             headers=full_key,
         )
-        codes.append(response.status_code)
+        return response.status_code
 
-    threads = [threading.Thread(target=remove_one) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    codes = all_at_once(10, remove_one)
     assert sorted(codes) == [200] * 5 + [409] * 5
     assert stock_of(app, Product, lamp) == 0
