@@ -54,6 +54,8 @@ def upgrade():
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('api_key', sa.String(length=80), nullable=True))
+    # The audit list filters on it ("what did this key do?").
+    op.create_index('ix_audit_log_api_key', 'audit_log', ['api_key'])
 
 
 def _refuse_to_lose_keys():
@@ -72,6 +74,7 @@ def _refuse_to_lose_keys():
 
 def downgrade():
     _refuse_to_lose_keys()
+    op.drop_index('ix_audit_log_api_key', table_name='audit_log')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_column('api_key')
     op.drop_table('api_keys')
