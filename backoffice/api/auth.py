@@ -19,12 +19,12 @@ need CSRF again and would let any signed-in staff member's browser call the API.
 from __future__ import annotations
 
 import math
-import time
 
 from flask import current_app, g, request
 from flask_smorest import abort
 from limits import parse
 
+from backoffice import clock
 from backoffice.extensions import db, limiter
 from backoffice.models import ApiKey
 from backoffice.services.api_keys import authenticate
@@ -97,7 +97,8 @@ def _rate_limit(key: ApiKey) -> None:
     if limiter.limiter.hit(rate, "api-key", key.prefix):
         return
     reset_at, _remaining = limiter.limiter.get_window_stats(rate, "api-key", key.prefix)
-    wait = max(1, math.ceil(reset_at - time.time()))
+    # Never more than one window, never less than a second (a clock pinned by tests).
+    wait = min(max(1, math.ceil(reset_at - clock.now().timestamp())), rate.get_expiry())
     abort(
         429,
         message=f"This API key is limited to {rate}; retry in {wait} s.",
