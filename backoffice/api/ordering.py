@@ -133,6 +133,10 @@ def _replay(record):
     response = jsonify(record.response)
     response.status_code = record.status_code
     response.headers["Idempotent-Replayed"] = "true"
+    if record.status_code == 201:  # as the first answer said where the order lives
+        response.headers["Location"] = url_for(
+            "api_orders.get_order", order_id=record.response["id"]
+        )
     return response
 
 

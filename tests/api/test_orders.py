@@ -104,6 +104,7 @@ def test_the_same_idempotency_key_returns_the_first_answer(app, client, users, f
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
     assert count(app, Order) == 1
     assert stock(app, lamp) == 4
 
