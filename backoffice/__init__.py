@@ -9,6 +9,7 @@ from flask import Flask
 
 from backoffice.account import init_account
 from backoffice.admin import init_admin
+from backoffice.api import init_api
 from backoffice.auth import init_auth
 from backoffice.cli import init_cli
 from backoffice.extensions import csrf, db, mail, migrate
@@ -31,6 +32,7 @@ def create_app(config: Base | Mapping | None = None, env: str | None = None) -> 
     init_auth(app)
     init_admin(app)
     init_account(app)
+    init_api(app)
     init_web(app)
     init_cli(app)
     return app

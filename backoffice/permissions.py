@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "history.delete",
             # Every staff member's background jobs, not only one's own.
             "jobs.all",
+            # Create, list and revoke REST API keys (admin/views/api_keys.py).
+            "api_keys.manage",
         }
     ),
     STAFF: frozenset(

@@ -158,6 +158,17 @@ class Base:
     # Per signed-in account: POSTs to /change (each one a guess at the current password).
     CHANGE_PASSWORD_RATE_LIMIT = "5/minute"  # noqa: S105 - a rate, not a secret
     EMAIL_CHECK_RATE_LIMIT = "60/minute"
+    # Per API key, over every /api/v1 endpoint together (429 with Retry-After beyond it).
+    API_RATE_LIMIT = "600/minute"
+
+    # The REST API (backoffice/api): flask-smorest builds the OpenAPI document from the
+    # schemas and serves it at /api/openapi.json; /api/docs is our own page (vendored
+    # Swagger UI under the page's CSP), so flask-smorest's CDN-backed UIs stay off.
+    API_TITLE = "Backoffice API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
 
     ACCOUNT_ORDERS_PER_PAGE = 10
 
@@ -220,6 +231,7 @@ class Base:
         self.EMAIL_CHECK_RATE_LIMIT = os.environ.get(
             "EMAIL_CHECK_RATE_LIMIT", self.EMAIL_CHECK_RATE_LIMIT
         )
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", self.API_RATE_LIMIT)
         self.BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
         self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": self.BCRYPT_ROUNDS}
         self.LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", self.LOW_STOCK_THRESHOLD)

@@ -31,6 +31,8 @@ MAY_IMPORT = {
     # task sends what ``outgoing_mail`` queued, through its ``send``.
     "jobs": BASE | {"models", "services", "storage", "outgoing_mail"},
     "admin": BASE | {"models", "services", "storage", "validation", "web", "auth", "jobs"},
+    # The REST API: a door onto services; web for the problem+json answers.
+    "api": BASE | {"models", "services", "web"},
     "cli": BASE | {"models", "services", "storage", "admin", "jobs"},
 }
 

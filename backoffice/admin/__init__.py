@@ -17,6 +17,7 @@ from flask_admin.theme import Bootstrap4Theme
 from backoffice.admin.background import bulk_source, export_source
 from backoffice.admin.dashboard import DashboardView
 from backoffice.admin.job_status import active_job_count
+from backoffice.admin.views.api_keys import ApiKeysView
 from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
 from backoffice.admin.views.jobs import JobsView
@@ -44,6 +45,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(OrderView(Order, db, name="Orders"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="auditlog"))
     admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"))
+    admin.add_view(ApiKeysView(name="API keys", endpoint="api_keys", url="/admin/api-keys"))
     admin.init_app(app)
     app.extensions["backoffice_admin"] = admin
     # The layout's navbar badge: the signed-in staff member's queued and running jobs.

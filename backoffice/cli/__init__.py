@@ -8,10 +8,10 @@ One module per area, each a door onto the services like the admin and the accoun
 - ``orders``: place-order;
 - ``export``: the admin list's CSV export, to a file;
 - ``storage``: check, migrate and sweep the file store;
-- ``jobs``: worker, the background job consumer.
+- ``jobs``: worker, the background job consumer;
+- ``api_keys``: api-key create, list and revoke (keys of the REST API).
 
-The coming imports and API keys get their own modules here (``imports.py``,
-``api_keys.py``).
+The coming imports get their own module here (``imports.py``).
 
 Errors, one idiom: a refusal (bad data, a rule, a failed store) raises
 ``click.ClickException`` with a message that names the field or thing refused; click
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from backoffice.cli.api_keys import api_key_cli
 from backoffice.cli.demo import seed_demo
 from backoffice.cli.export import export
 from backoffice.cli.jobs import worker
@@ -39,5 +40,13 @@ from backoffice.cli.users import COMMANDS as USER_COMMANDS
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (*USER_COMMANDS, seed_demo, place_order_command, export, storage_cli, worker):
+    for command in (
+        *USER_COMMANDS,
+        seed_demo,
+        place_order_command,
+        export,
+        storage_cli,
+        worker,
+        api_key_cli,
+    ):
         app.cli.add_command(command)

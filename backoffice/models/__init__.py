@@ -1,10 +1,11 @@
 """All models, importable from one place.
 
-One module per area (users, catalog, orders, audit, sessions, jobs); ``base.py`` holds the
+One module per area (users, catalog, orders, audit, sessions, jobs, api_keys); ``base.py`` holds the
 naming convention and UTC timestamps. Models may import only the base helpers
 (extensions, clock): never services, admin or any door.
 """
 
+from backoffice.models.api_keys import ApiKey, IdempotencyRecord
 from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
@@ -17,8 +18,10 @@ __all__ = [
     "ACTIVE_STATES",
     "JOB_STATES",
     "ORDER_STATUSES",
+    "ApiKey",
     "AuditLog",
     "Book",
+    "IdempotencyRecord",
     "Job",
     "Order",
     "OrderItem",

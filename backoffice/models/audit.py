@@ -28,6 +28,8 @@ class AuditLog(db.Model):
     # A copy of the actor's email at the time, kept when the account is erased.
     actor_email: Mapped[str | None] = mapped_column(String(255), index=True)
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The API key's name when the change came through the REST API (no user signed in).
+    api_key: Mapped[str | None] = mapped_column(String(80), index=True)
     action: Mapped[str] = mapped_column(String(32))
     model: Mapped[str | None] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))

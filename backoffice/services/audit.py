@@ -54,10 +54,12 @@ def entry(
     changes: dict[str, Any] | None = None,
     summary: str | None = None,
     actor=None,
+    api_key: str | None = None,
 ) -> AuditLog:
     """A new audit entry, not yet in any session (``record`` adds it to ``db.session``).
 
-    ``actor`` defaults to the signed-in user of the current request.
+    ``actor`` defaults to the signed-in user of the current request; ``api_key`` names
+    the key of a change made through the REST API.
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
@@ -70,6 +72,7 @@ def entry(
         actor_id=getattr(actor, "id", None),
         actor_email=getattr(actor, "email", None),
         ip=client_ip(),
+        api_key=api_key,
     )
 
 
@@ -81,10 +84,12 @@ def record(
     changes: dict[str, Any] | None = None,
     summary: str | None = None,
     actor=None,
+    api_key: str | None = None,
 ) -> AuditLog:
     """Add an audit entry to the session (committed with the change it describes)."""
     new = entry(
-        action, model=model, object_id=object_id, changes=changes, summary=summary, actor=actor
-    )
+        action, model=model, object_id=object_id, changes=changes, summary=summary,
+        actor=actor, api_key=api_key,
+    )  # fmt: skip
     db.session.add(new)
     return new

@@ -124,6 +124,7 @@ def _build_specs() -> dict[str, ExportSpec]:
             ExportColumn("ID", AuditLog.id, "int"),
             ExportColumn("When", AuditLog.created_at, "datetime"),
             ExportColumn("Actor", AuditLog.actor_email),
+            ExportColumn("API key", AuditLog.api_key),
             ExportColumn("Address", AuditLog.ip),
             ExportColumn("Action", AuditLog.action),
             ExportColumn("Model", AuditLog.model),

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from flask_security import hash_password
 from flask_security.mail_util import EmailValidateException
+from sqlalchemy import select
 
 from backoffice import clock
 from backoffice.extensions import current_security, db
@@ -141,3 +142,11 @@ def create_user(
     )
     db.session.add(user)
     return user
+
+
+def customers():
+    """The accounts that are customers: those holding no role (staff and admins are not).
+
+    A SELECT of users, for the caller to filter, order and page.
+    """
+    return select(User).where(~User.roles.any())

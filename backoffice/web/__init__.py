@@ -1,8 +1,9 @@
 """Public pages and plumbing shared by every page: home, health check, errors, headers.
 
 Also: the input guard (``input_guard.py``, ``input_checks.py``) every request passes,
-and response encoding. May import: models, services, storage and the base helpers;
-never admin, account, auth or cli.
+response encoding, and problem+json (``problems.py``) for every error under ``/api/``.
+May import: models, services, storage and the base helpers; never admin, account, auth,
+api or cli.
 """
 
 from __future__ import annotations

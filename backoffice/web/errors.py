@@ -1,4 +1,7 @@
-"""Error pages in the house layout, or JSON for API clients. Never a framework default."""
+"""Error pages in the house layout, JSON for JSON clients, problem+json under ``/api/``.
+
+Never a framework default.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException, InternalServe
 from werkzeug.wsgi import LimitedStream
 
 from backoffice.extensions import db
+from backoffice.web.problems import is_api_request, problem
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,8 @@ def wants_json() -> bool:
 def error_response(code: int, message: str | None = None, **extra):
     """Render the error page (or JSON body) for ``code``."""
     message = message or MESSAGES.get(code, "Request failed.")
+    if is_api_request():
+        return problem(code, message, **extra)
     if wants_json():
         return jsonify(error=message, status=code, **extra), code
     return render_template("errors/error.html", code=code, message=message), code
@@ -46,6 +52,8 @@ def error_response(code: int, message: str | None = None, **extra):
 
 def _http_error(exc: HTTPException):
     code = exc.code or 500
+    if is_api_request():
+        return _api_error(exc, code)
     message = MESSAGES.get(code, exc.description)
     if code == 413:
         _discard_refused_body()
@@ -60,6 +68,25 @@ def _http_error(exc: HTTPException):
     if retry_after:
         headers["Retry-After"] = str(retry_after)
     return body, status, headers
+
+
+def _api_error(exc: HTTPException, code: int):
+    """The problem for an API request: the view's message and field errors (flask-smorest's
+    ``abort(code, message=..., errors=...)``, webargs' validation ``messages``), else
+    Werkzeug's description of the status; the headers it asked for (Retry-After, Allow)."""
+    data = getattr(exc, "data", None) or {}
+    if code == 413:
+        _discard_refused_body()
+    detail = data.get("message") or exc.description
+    errors = data.get("errors") or data.get("messages")
+    response, status = problem(code, detail, errors=errors, **data.get("extra", {}))
+    response.headers.update(data.get("headers") or {})
+    if code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response, status
 
 
 def _discard_refused_body() -> None:

@@ -263,7 +263,7 @@ def test_filters_and_search(app, staff_client, trail):
 def test_audit_log_exports_as_csv(app, staff_client, trail):
     response = staff_client.get("/admin/auditlog/export/csv/?flt0_model_equals=Product")
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[0] == "ID,When,Actor,Address,Action,Model,Object,Summary,Changes"
+    assert lines[0] == "ID,When,Actor,API key,Address,Action,Model,Object,Summary,Changes"
     assert len(lines) == 3
     assert '""before"": ""Fountain Pen""' in response.get_data(as_text=True)
     assert only_entry(app, action="export").model == "AuditLog"

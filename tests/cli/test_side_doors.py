@@ -24,6 +24,8 @@ ACCOUNT_COMMANDS = {"create-admin", "suspend", "activate", "unlock", "grant-role
 OTHER_COMMANDS = {"db", "run", "shell", "routes", "seed-demo", "place-order", "export", "storage"}
 OTHER_COMMANDS |= {"limiter"}  # Flask-Limiter's: shows and clears rate-limit counters
 OTHER_COMMANDS |= {"worker"}  # runs background jobs (backoffice/cli/jobs.py)
+OTHER_COMMANDS |= {"api-key"}  # REST API keys, not accounts (backoffice/cli/api_keys.py)
+OTHER_COMMANDS |= {"openapi"}  # flask-smorest's: prints or writes the OpenAPI document
 
 
 def cli_commands(app) -> set[str]:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from tests.hostile import test_admin_lists, test_forms, test_ids, test_json
+from tests.hostile import test_admin_lists, test_api, test_forms, test_ids, test_json
 from tests.hostile.probe import route_app
 
 
@@ -39,6 +39,7 @@ def planned_requests() -> list[tuple[str, str]]:
             ("POST", f"{base}/edit/"),
         ]
     planned += [("POST", "/account/delete"), ("POST", "/account/avatar/")]
+    planned += test_api.planned()
     assert test_forms.CREATE_SAMPLES  # the forms module is part of the plan
     return planned
 

@@ -24,6 +24,7 @@ from sqlalchemy import table as sa_table
 from backoffice import create_app
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, Product
+from backoffice.services.api_keys import create_key
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
 from backoffice.services.users import create_user
@@ -33,6 +34,7 @@ from tests.support.databases import scratch_database
 PASSWORD = "correct horse battery staple 42"
 ACCOUNTS_REVISION = "364c42edadf9"  # users.erased_at; confirmable
 INITIAL_REVISION = "2148d5b27c81"
+API_KEYS_REVISION = "29440f1af0cc"  # api_keys; audit_log.api_key
 
 Snapshot = dict[str, tuple[list[str], list[dict]]]
 
@@ -203,3 +205,19 @@ def test_sqlite_migration_that_leaves_a_dangling_reference_changes_nothing(migra
     assert snapshot() == before  # the steps before the check are rolled back too, DDL included
     with db.engine.connect() as conn:  # and the pooled connection has its foreign keys back
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_api_keys_revision_refuses_while_keys_exist(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    create_key("warehouse", ["stock:write"])
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == API_KEYS_REVISION
+    assert "1 API key(s)" in message
+    assert "roll back the code" in message
+    upgrade()
+    assert snapshot() == at_head

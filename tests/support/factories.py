@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User
+from backoffice.services.api_keys import create_key
 from backoffice.services.users import create_user, ensure_roles
 
 PASSWORD = "correct horse battery staple 42"
@@ -70,3 +71,11 @@ def add_order(app, user_id: int, lines: list[tuple[int, int]], status="pending")
         db.session.add(order)
         db.session.commit()
         return order.id
+
+
+def add_api_key(app, name="integration", scopes=("catalog:read",), **kwargs) -> str:
+    """Create an API key through the service and return its clear text."""
+    with app.app_context():
+        _key, raw = create_key(name, list(scopes), **kwargs)
+        db.session.commit()
+        return raw

@@ -45,9 +45,11 @@ def changes_html(view, context, model, name) -> Markup:
 
 
 def actor_html(view, context, model, name) -> Markup | str:
-    """The actor's email, or a dash for entries no signed-in user caused (CLI, anonymous)."""
+    """The actor's email, the API key's name, or a dash (CLI, anonymous)."""
     if model.actor_email:
         return model.actor_email
+    if model.api_key:
+        return f"API key {model.api_key}"
     return Markup(
         '<span class="text-muted" title="No signed-in user: command line or anonymous">—</span>'
     )
@@ -75,11 +77,12 @@ class AuditLogView(SecuredModelView):
     column_sortable_list = ("created_at", "actor_email", "action", "model")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("actor_email", "action", "model", "object_id", "summary")
-    column_filters = ("actor_email", "model", "action", "created_at", "ip")
+    column_filters = ("actor_email", "api_key", "model", "action", "created_at", "ip")
     column_labels = {
         "created_at": "Date",
         "actor_email": "Actor",
         "ip": "Address",
+        "api_key": "API key",
         "object_id": "Object",
     }
     column_formatters = {"changes": changes_html, "actor_email": actor_html}
