@@ -47,6 +47,7 @@ class RowChecker:
     ):
         self.target = target
         self.clear_empty = clear_empty
+        self.mapping = dict(mapping)
         self.columns = [(name, headers.index(header)) for name, header in mapping.items()]
         self.form = current_app.extensions["import_row_forms"][target.form]()(formdata=None)
         key_field = self.form[target.key]
@@ -61,9 +62,9 @@ class RowChecker:
             if word not in _YES | _NO:
                 return None, "Enter yes or no."
             raw = "y" if word in _YES else "false"
-        form_field.process(
-            MultiDict({name: raw} if raw or form_field.type != "BooleanField" else {})
-        )
+        # An empty value is sent as no value at all: the field's Optional (or required)
+        # rule then decides, not the number parser ("Not a valid integer value").
+        form_field.process(MultiDict({name: raw} if raw else {}))
         if not form_field.validate(self.form):
             return None, " ".join(str(e) for e in form_field.errors)
         return form_field.data, None
