@@ -8,10 +8,10 @@ One module per area, each a door onto the services like the admin and the accoun
 - ``orders``: place-order;
 - ``export``: the admin list's CSV export, to a file;
 - ``storage``: check, migrate and sweep the file store;
-- ``jobs``: worker, the background job consumer.
+- ``jobs``: worker, the background job consumer;
+- ``imports``: import products, books or a stock list from a CSV or XLSX file.
 
-The coming imports and API keys get their own modules here (``imports.py``,
-``api_keys.py``).
+The coming API keys get their own module here (``api_keys.py``).
 
 Errors, one idiom: a refusal (bad data, a rule, a failed store) raises
 ``click.ClickException`` with a message that names the field or thing refused; click
@@ -31,6 +31,7 @@ from flask import Flask
 
 from backoffice.cli.demo import seed_demo
 from backoffice.cli.export import export
+from backoffice.cli.imports import import_command
 from backoffice.cli.jobs import worker
 from backoffice.cli.orders import place_order_command
 from backoffice.cli.storage import storage_cli
@@ -39,5 +40,7 @@ from backoffice.cli.users import COMMANDS as USER_COMMANDS
 
 def init_cli(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (*USER_COMMANDS, seed_demo, place_order_command, export, storage_cli, worker):
+    for command in (
+        *USER_COMMANDS, seed_demo, place_order_command, export, storage_cli, worker, import_command,
+    ):  # fmt: skip
         app.cli.add_command(command)

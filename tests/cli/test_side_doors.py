@@ -24,6 +24,7 @@ ACCOUNT_COMMANDS = {"create-admin", "suspend", "activate", "unlock", "grant-role
 OTHER_COMMANDS = {"db", "run", "shell", "routes", "seed-demo", "place-order", "export", "storage"}
 OTHER_COMMANDS |= {"limiter"}  # Flask-Limiter's: shows and clears rate-limit counters
 OTHER_COMMANDS |= {"worker"}  # runs background jobs (backoffice/cli/jobs.py)
+OTHER_COMMANDS |= {"import"}  # products, books and stock from a file (backoffice/cli/imports.py)
 
 
 def cli_commands(app) -> set[str]:
