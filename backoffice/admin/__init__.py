@@ -19,6 +19,7 @@ from backoffice.admin.dashboard import DashboardView
 from backoffice.admin.job_status import active_job_count
 from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
+from backoffice.admin.views.imports import ImportView
 from backoffice.admin.views.jobs import JobsView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
@@ -44,6 +45,9 @@ def init_admin(app: Flask) -> Admin:
     books = BookView(Book, db, category="Catalogue", name="Books")
     admin.add_view(products)
     admin.add_view(books)
+    admin.add_view(
+        ImportView(name="Import", endpoint="import", url="/admin/import", category="Catalogue")
+    )
     admin.add_view(OrderView(Order, db, name="Orders"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="auditlog"))
     admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"))
