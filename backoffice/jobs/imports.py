@@ -4,7 +4,8 @@ The file is staged in the Storage under ``imports/`` with its SHA-256 (``stage_f
 every web node and worker reads the same bytes). ``import_dry_run`` reads it, checks and
 classifies each row (``services.imports``) batch by batch with progress, and keeps the
 report (JSON) as its result and the error rows (CSV) next to it; its counts go in its
-checkpoint. ``import_apply`` needs a done dry run of the same file hash, kind, mapping
+checkpoint. Staged files, reports and error rows leave the Storage after ``KEEP`` (24 h,
+an hourly task). ``import_apply`` needs a done dry run of the same file hash, kind, mapping
 and mode, at most ``FRESH`` old; it classifies again (the database may have moved) and
 writes each batch together with its checkpoint (the last line written, the running
 counts) in one transaction under the job's attempt number (``bulk.own_job``): a killed
@@ -40,12 +41,14 @@ from backoffice.services.imports.fields import auto_mapping, check_mapping
 from backoffice.services.imports.plan import Planner, batches
 from backoffice.services.imports.report import Report
 from backoffice.services.imports.rows import RowChecker
-from backoffice.storage import get_storage
+from backoffice.storage import KeyNotFound, get_storage
 
 DRY_RUN = "import_dry_run"
 APPLY = "import_apply"
 #: How old a dry run may be for its apply.
 FRESH = dt.timedelta(hours=1)
+#: How long staged files, reports and error rows stay in the Storage.
+KEEP = dt.timedelta(hours=24)
 #: The parameters a dry run and its apply must share.
 SAME = ("file_key", "sha256", "kind", "mapping", "mode", "clear_empty", "sheet")
 
@@ -188,3 +191,16 @@ def run_apply(job: Job) -> None:
                  "mode": params.get("mode"), "counts": final, "job": job_id},
     )  # fmt: skip
     finish_job(db.session.get(Job, job_id), result_key=None, summary=f"{summary}: {text}")
+
+
+def remove_expired_imports() -> int:
+    """Delete staged files, reports and error rows older than ``KEEP``; how many went."""
+    storage, cutoff, removed = get_storage(), clock.now() - KEEP, 0
+    for key in [k for k in storage.iter_keys() if k.startswith("imports/")]:
+        try:
+            if storage.modified(key) < cutoff:
+                storage.delete(key)
+                removed += 1
+        except KeyNotFound:
+            continue  # removed meanwhile
+    return removed

@@ -4,6 +4,7 @@ the dry run showed, only after a fresh dry run of the same file, and audits it."
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -180,3 +181,15 @@ def test_a_refused_file_fails_the_dry_run_with_its_reason(app, users, worker, tm
     assert job.error == "No column is mapped to the key, SKU."
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_staged_files_expire_after_a_day(app, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [HEADERS, ["NEW", "Chair", "42", "3"]])
+    with app.app_context():
+        with path.open("rb") as fh:
+            key = imports.stage_file(fh, path.name)["file_key"]
+        assert imports.remove_expired_imports() == 0
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
+        app.config["CLOCK"] = lambda: later
+        assert imports.remove_expired_imports() == 1
+        assert not get_storage().exists(key)
