@@ -88,6 +88,9 @@ def test_customers_may_not_import(customer_client):
 
 
 def test_staff_see_only_their_own_dry_runs(staff_client):
-    assert staff_client.get(URL).status_code == 200
+    page = staff_client.get(URL)
+    assert page.status_code == 200
+    # The request size limit (5 MB) is below IMPORT_MAX_BYTES: the page says the lower.
+    assert "up to 5 MB" in page.get_data(as_text=True)
     assert staff_client.get(f"{URL}preview/999999").status_code == 404
     assert staff_client.get(f"{URL}map").status_code == 302  # nothing uploaded yet
