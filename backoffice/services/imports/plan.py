@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from backoffice.extensions import db
 from backoffice.services.imports.fields import Target
@@ -63,7 +64,14 @@ class Planner:
         model = self.target.model
         key = getattr(model, self.target.key)
         columns = [getattr(model, name) for name in self.target.fields]
-        query = select(model.id, *columns).where(key.in_(sorted(keys)))
+        if db.session.get_bind().dialect.name == "postgresql":
+            # One array parameter, not thousands: psycopg prepares a statement run five
+            # times, and PostgreSQL's generic plan of ``IN ($1, ..., $5000)`` scanned the
+            # whole table per batch (10 s+ at 100,000 rows); ``= ANY($1)`` stays an index scan.
+            match = key == any_(literal(sorted(keys), ARRAY(key.type)))
+        else:
+            match = key.in_(sorted(keys))
+        query = select(model.id, *columns).where(match)
         return {getattr(r, self.target.key): r for r in db.session.execute(query)}
 
     def _one(self, row: Checked, existing: dict) -> Classified:
