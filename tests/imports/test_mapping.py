@@ -125,3 +125,15 @@ def test_empty_cells_leave_values_alone_unless_clearing(app):
         cleared = plan("product", headers, [["A", ""]], clear_empty=True)
     assert kept[0].cls == "unchanged"
     assert cleared[0].diff == {"description": ["Bright", None]}
+
+
+def test_keys_with_quotes_are_looked_up_safely(app):
+    add_product(app, sku="O'BRIEN\\1", name="Quote")
+    with app.app_context():
+        got = plan(
+            "product",
+            ["SKU", "Name"],
+            [["o'brien\\1", "Quote"], ["X'); DROP TABLE products; --", "Y"]],
+        )
+    assert [c.cls for c in got] == ["unchanged", "error"]
+    assert [f for f, _ in got[1].row.errors] == ["price"]  # looked up, not found: new

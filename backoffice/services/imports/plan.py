@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import any_, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, select
 
 from backoffice.extensions import db
 from backoffice.services.imports.fields import Target
@@ -64,13 +63,12 @@ class Planner:
         model = self.target.model
         key = getattr(model, self.target.key)
         columns = [getattr(model, name) for name in self.target.fields]
-        if db.session.get_bind().dialect.name == "postgresql":
-            # One array parameter, not thousands: psycopg prepares a statement run five
-            # times, and PostgreSQL's generic plan of ``IN ($1, ..., $5000)`` scanned the
-            # whole table per batch (10 s+ at 100,000 rows); ``= ANY($1)`` stays an index scan.
-            match = key == any_(literal(sorted(keys), ARRAY(key.type)))
-        else:
-            match = key.in_(sorted(keys))
+        # The keys are written into the SQL (quoted by SQLAlchemy's literal rendering),
+        # not bound: psycopg prepares a statement run five times, and PostgreSQL's generic
+        # plan of ``IN ($1, ..., $5000)`` (or ``= ANY($1)``) chosen while the table was
+        # small scanned the whole table per batch, 4-16 s at 100,000 products. A constant
+        # list is planned each time: an index scan on the key.
+        match = key.in_(bindparam("keys", sorted(keys), expanding=True, literal_execute=True))
         query = select(model.id, *columns).where(match)
         return {getattr(r, self.target.key): r for r in db.session.execute(query)}
 
