@@ -264,6 +264,8 @@ class Base:
         # MAIL_RETRIES times, the first after MAIL_RETRY_SECONDS, each wait twice the last.
         self.MAIL_RETRIES = env_int("MAIL_RETRIES", 6)
         self.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
+        # Imports (services/imports): larger CSV/XLSX files are refused before reading.
+        self.IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50_000_000)
 
     def _read_storage_settings(self) -> None:
         """Where uploaded files go; backoffice.storage checks the backend and the server."""

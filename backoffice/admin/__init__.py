@@ -20,6 +20,7 @@ from backoffice.admin.job_status import active_job_count
 from backoffice.admin.views.api_keys import ApiKeysView
 from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
+from backoffice.admin.views.imports import ImportView
 from backoffice.admin.views.jobs import JobsView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
@@ -27,6 +28,7 @@ from backoffice.extensions import db
 from backoffice.jobs.bulk import register_bulk_source
 from backoffice.jobs.exports import register_export_source
 from backoffice.models import AuditLog, Book, Order, Product, User, UserProfile
+from backoffice.services.imports.rows import register_row_forms
 from backoffice.web.headers import csp_nonce
 
 
@@ -40,8 +42,13 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(UserView(User, db, category="Accounts", name="Users"))
     admin.add_view(UserProfileView(UserProfile, db, category="Accounts", name="Profiles"))
-    admin.add_view(ProductView(Product, db, category="Catalogue", name="Products"))
-    admin.add_view(BookView(Book, db, category="Catalogue", name="Books"))
+    products = ProductView(Product, db, category="Catalogue", name="Products")
+    books = BookView(Book, db, category="Catalogue", name="Books")
+    admin.add_view(products)
+    admin.add_view(books)
+    admin.add_view(
+        ImportView(name="Import", endpoint="import", url="/admin/import", category="Catalogue")
+    )
     admin.add_view(OrderView(Order, db, name="Orders"))
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="auditlog"))
     admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"))
@@ -52,4 +59,6 @@ def init_admin(app: Flask) -> Admin:
     app.add_template_global(active_job_count)
     register_export_source(app, export_source(admin))
     register_bulk_source(app, bulk_source(admin))
+    # Imports check every row with these forms: the same rules as the create pages.
+    register_row_forms(app, {"product": products.get_create_form, "book": books.get_create_form})
     return admin

@@ -9,13 +9,14 @@ leaves stock as shown does not touch it at all.
 from __future__ import annotations
 
 from flask_admin.helpers import is_form_submitted
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from backoffice.extensions import db
 from backoffice.ranges import parse_int
+from backoffice.services import catalog_bulk
 
 
 class StockGuardMixin:
@@ -46,12 +47,7 @@ class StockGuardMixin:
         if wanted == seen:
             db.session.refresh(model, attribute_names=["stock"])
             return
-        written = db.session.execute(
-            update(model_cls)
-            .where(model_cls.id == model.id, model_cls.stock == seen)
-            .values(stock=wanted)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        written = catalog_bulk.set_stock_if_unchanged(model_cls, [(model.id, seen, wanted)]).changed
         if written != 1:
             current = db.session.scalar(select(model_cls.stock).where(model_cls.id == model.id))
             form.stock_seen.data = current

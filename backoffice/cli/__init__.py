@@ -9,9 +9,8 @@ One module per area, each a door onto the services like the admin and the accoun
 - ``export``: the admin list's CSV export, to a file;
 - ``storage``: check, migrate and sweep the file store;
 - ``jobs``: worker, the background job consumer;
-- ``api_keys``: api-key create, list and revoke (keys of the REST API).
-
-The coming imports get their own module here (``imports.py``).
+- ``api_keys``: api-key create, list and revoke (keys of the REST API);
+- ``imports``: import products, books or a stock list from a CSV or XLSX file.
 
 Errors, one idiom: a refusal (bad data, a rule, a failed store) raises
 ``click.ClickException`` with a message that names the field or thing refused; click
@@ -32,6 +31,7 @@ from flask import Flask
 from backoffice.cli.api_keys import api_key_cli
 from backoffice.cli.demo import seed_demo
 from backoffice.cli.export import export
+from backoffice.cli.imports import import_command
 from backoffice.cli.jobs import worker
 from backoffice.cli.orders import place_order_command
 from backoffice.cli.storage import storage_cli
@@ -48,5 +48,6 @@ def init_cli(app: Flask) -> None:
         storage_cli,
         worker,
         api_key_cli,
+        import_command,
     ):
         app.cli.add_command(command)

@@ -20,6 +20,7 @@
 - ``mail``: the task that sends the mail ``outgoing_mail`` queued, with retries (not a
   job row: nobody on the staff started it).
 - ``storage``: ``storage sweep`` and ``storage migrate`` as jobs, and the daily sweep.
+- ``imports``: an import's dry run and its (resumable) apply.
 
 May import: services, models, storage, ``outgoing_mail`` and the base helpers. The
 admin and the CLI import this package; nothing lower does.
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backoffice.jobs import storage
+from backoffice.jobs import imports, storage
 from backoffice.jobs.bulk import run_bulk
 from backoffice.jobs.exports import run_export, run_xlsx_export
 from backoffice.jobs.queue import build_huey, get_huey
@@ -44,6 +45,8 @@ def init_jobs(app: Flask) -> None:
     register_kind(app, "bulk_action", run_bulk, resumable=True)
     register_kind(app, storage.SWEEP, storage.run_sweep)
     register_kind(app, storage.MIGRATE, storage.run_migrate)
+    register_kind(app, imports.DRY_RUN, imports.run_dry_run)
+    register_kind(app, imports.APPLY, imports.run_apply, resumable=True)
 
 
 __all__ = ["get_huey", "init_jobs", "register_kind"]

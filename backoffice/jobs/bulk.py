@@ -77,7 +77,7 @@ def job_actor():
     return g.get("job_actor")
 
 
-def _own(job_id: int, attempt: int, **values) -> bool:
+def own_job(job_id: int, attempt: int, **values) -> bool:
     """UPDATE the job with ``values`` if it is still running under ``attempt``."""
     owned = db.session.execute(
         update(Job)
@@ -136,7 +136,7 @@ def run_bulk(job: Job) -> None:
     checkpoint = dict(job.checkpoint or first_checkpoint())
     attempt, done = checkpoint["attempt"], job.done
     start = {} if checkpoint["last"] is not None else {"total": count_rows(plan.keys)}
-    if not _own(job_id, attempt, **start):
+    if not own_job(job_id, attempt, **start):
         db.session.rollback()
         raise JobCancelled
     db.session.commit()
@@ -148,7 +148,7 @@ def run_bulk(job: Job) -> None:
                 break
             outcome = plan.run(_batch_ids(plan, checkpoint["last"], upper), params)
             merged = _merged(checkpoint, outcome, upper)
-            if not _own(job_id, attempt, checkpoint=merged, done=done + count):
+            if not own_job(job_id, attempt, checkpoint=merged, done=done + count):
                 db.session.rollback()
                 _stopped(job_id, done, checkpoint, plan, actor)
                 raise JobCancelled
@@ -160,7 +160,7 @@ def run_bulk(job: Job) -> None:
         db.session.rollback()
         _audit_part(job_id, summary, attempt, done, checkpoint, plan, actor)
         raise
-    if not _own(job_id, attempt):
+    if not own_job(job_id, attempt):
         db.session.rollback()
         raise JobCancelled
     text = f"{summary}: {_outcome(checkpoint).message()}"
@@ -183,7 +183,7 @@ def _stopped(job_id: int, done: int, checkpoint: dict, plan: BulkPlan, actor) ->
 
 def _audit_part(job_id, summary, attempt, done, checkpoint, plan, actor) -> None:
     """Audit what a job that failed part-way had changed (its committed batches)."""
-    if done and _own(job_id, attempt):
+    if done and own_job(job_id, attempt):
         text = f"{summary}: failed after {done:,} rows: {_outcome(checkpoint).message()}"
         extra = {"job": job_id, "rows": done, "failed": True}
         plan.record(_outcome(checkpoint), actor, text, extra)

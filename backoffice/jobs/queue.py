@@ -9,6 +9,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from redis import ConnectionPool
 
+from backoffice.jobs.imports import remove_expired_imports
 from backoffice.jobs.mail import build_mail_task
 from backoffice.jobs.reaper import reap_stale_jobs
 from backoffice.jobs.runner import remove_expired_results, run_job
@@ -49,6 +50,15 @@ def build_huey(app: Flask) -> Huey:
         )(remove_expired_task),
     }
     _add_reaper(app, huey)
+
+    def remove_expired_imports_task() -> None:
+        with app.app_context():
+            remove_expired_imports()
+
+    # Hourly: import files and their reports expire 24 h after they were stored.
+    app.extensions["jobs_tasks"]["remove_expired_imports"] = huey.periodic_task(
+        crontab(minute="40"), name="remove_expired_imports"
+    )(remove_expired_imports_task)
     # Mail (jobs/mail.py) and the storage chores (jobs/storage.py) build their own tasks.
     app.extensions["jobs_tasks"].update(build_mail_task(huey, app))
     app.extensions["jobs_tasks"].update(build_storage_tasks(huey, app))

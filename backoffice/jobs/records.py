@@ -77,8 +77,14 @@ def _mark_unqueued(job_id: int) -> None:
 pending_jobs = Held("jobs.enqueue", committed=_enqueue)
 
 
-def start_job(kind: str, params: dict, *, user, summary: str, total: int | None = None) -> Job:
-    """Add a queued job for ``user``; it is enqueued once the caller commits."""
+def start_job(
+    kind: str, params: dict, *, user, summary: str, total: int | None = None, enqueue: bool = True
+) -> Job:
+    """Add a queued job for ``user``; it is enqueued once the caller commits.
+
+    ``enqueue=False``: the caller runs it in its own process (``runner.run_job``, as the
+    CLI does); a worker still resumes it if that process dies part-way (reaper).
+    """
     job = Job(
         kind=kind,
         params=params,
@@ -96,7 +102,8 @@ def start_job(kind: str, params: dict, *, user, summary: str, total: int | None 
         "job_start", model="Job", object_id=job.id, summary=f"Started: {summary}",
         changes={"kind": kind, "params": params}, actor=user,
     )  # fmt: skip
-    pending_jobs.add(job.id)
+    if enqueue:
+        pending_jobs.add(job.id)
     return job
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Select, bindparam, delete, exists, or_, select, update
 
 from backoffice.extensions import db
 from backoffice.models import utcnow
@@ -54,6 +54,26 @@ def adjust_stock(model, ids: Select, delta: int) -> Outcome:
     misfits = count_rows(select(model.id).where(model.id.in_(ids.scalar_subquery()), ~fits))
     changed = _update(model, ids, fits, stock=model.stock + delta)
     return Outcome(changed, +Counter({reason: misfits}))
+
+
+def set_stock_if_unchanged(model, rows: list[tuple[int, int, int]]) -> Outcome:
+    """Set each row's stock to ``wanted`` only if it still holds ``seen``: ``(id, seen, wanted)``.
+
+    The stock guard of the edit form and of imports: ``UPDATE ... WHERE stock = seen``,
+    so an order placed since the figure was read is never overwritten; such rows are
+    skipped (counted), never written. One executemany for all the rows.
+    """
+    if not rows:
+        return Outcome()
+    table = model.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.stock == bindparam("_seen"))
+        .values(stock=bindparam("_wanted"), updated_at=utcnow())
+    )
+    params = [{"_id": i, "_seen": seen, "_wanted": wanted} for i, seen, wanted in rows]
+    changed = db.session.execute(statement, params).rowcount
+    return Outcome(changed, +Counter({"stock changed meanwhile (an order?)": len(rows) - changed}))
 
 
 def set_value(model, ids: Select, column: str, value: str) -> Outcome:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from backoffice import clock
 from backoffice.extensions import db
-from backoffice.jobs.bulk import _own, first_checkpoint
+from backoffice.jobs.bulk import first_checkpoint, own_job
 from backoffice.jobs.reaper import MAX_ATTEMPTS, reap_stale_jobs
 from backoffice.jobs.records import JobCancelled, cancel_job, finish_job, start_job
 from backoffice.models import AuditLog, Job, User
@@ -92,8 +92,8 @@ def test_a_stale_bulk_job_is_queued_again_and_its_old_worker_loses_it(app, users
     with app.app_context():
         db.session.execute(update(Job).where(Job.id == job_id).values(state="running"))
         # The old worker (attempt 1) wakes up: its batch commit matches nothing.
-        assert not _own(job_id, 1, done=99)
-        assert _own(job_id, 2, done=41)  # the new one owns it
+        assert not own_job(job_id, 1, done=99)
+        assert own_job(job_id, 2, done=41)  # the new one owns it
         db.session.commit()
 
 
