@@ -74,7 +74,16 @@ DECIMAL_FILTERS = _ranged(
 
 
 class _StopOnBadInput:
-    """A value that did not parse is one error, not also "must be at least 0" below it."""
+    """A value that did not parse is one error, not also "must be at least 0" below it.
+
+    A blank box is no value, not a bad one: it parses to None without an error, so an
+    optional field (a book's year) may stay empty and a required one says "required"
+    (the stop below would otherwise keep ``Optional`` from clearing the parse error).
+    """
+
+    @staticmethod
+    def _blank(valuelist) -> bool:
+        return bool(valuelist) and not str(valuelist[0]).strip()
 
     def pre_validate(self, form) -> None:
         """Skip the validators when parsing the input already failed."""
@@ -91,6 +100,9 @@ class BoundedIntegerField(_StopOnBadInput, IntegerField):
 
     def process_formdata(self, valuelist) -> None:
         """Parse, then refuse what the column cannot hold."""
+        if self._blank(valuelist):
+            self.data = None
+            return
         super().process_formdata(valuelist)
         if self.data is not None and not self.low <= self.data <= self.high:
             self.data = None
@@ -106,6 +118,9 @@ class AmountField(_StopOnBadInput, DecimalField):
 
     def process_formdata(self, valuelist) -> None:
         """Parse; NaN, Infinity and 1e999999 become a field error instead of a 500 later."""
+        if self._blank(valuelist):
+            self.data = None
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:

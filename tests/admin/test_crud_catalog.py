@@ -48,6 +48,23 @@ def test_bad_product_input_is_a_form_error_and_saves_nothing(
     assert count(app, Product) == 0
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_optional_number_is_no_value(app, staff_client, blank):
+    """A book's year may stay empty (it was refused as "Not a valid integer value")."""
+    response = submit(staff_client, "/admin/book/new/", dict(BOOK, published_year=blank))
+    assert response.status_code == 302, errors_in(response)
+    with app.app_context():
+        assert db.session.scalar(select(Book.published_year)) is None
+
+
+@pytest.mark.parametrize(("field", "value"), [("price", ""), ("stock", " ")])
+def test_a_blank_required_number_is_required(app, staff_client, field, value):
+    response = submit(staff_client, "/admin/product/new/", dict(PRODUCT, **{field: value}))
+    assert response.status_code == 200
+    assert "required" in errors_in(response).lower()
+    assert count(app, Product) == 0
+
+
 def test_duplicate_sku_is_a_form_error(app, staff_client):
     assert submit(staff_client, "/admin/product/new/", PRODUCT).status_code == 302
     response = submit(staff_client, "/admin/product/new/", dict(PRODUCT, sku=" PEN-001 "))
