@@ -2,9 +2,10 @@
 
 The schema is read from ``GET /api/openapi.json`` of the test app through the WSGI loader
 (no network, no server). Each operation gets a bounded number of generated cases, sent
-with a key that holds every scope, over a catalogue with one product, book, customer and
-order, so that some ids and SKUs exist. Every answer must be no 5xx, a documented status,
-a documented content type and a body that matches the documented schema.
+with a key that holds every scope (``/api/v1/me``: a customer's token), over a catalogue
+with one product, book, customer and order; positive cases are pointed at those rows.
+Every answer must be no 5xx, a documented status, a documented content type and a body
+that matches the documented schema.
 
 Hypothesis runs derandomized (the same cases on every run, as CI needs) and writes no
 example database into the repository.
@@ -20,6 +21,7 @@ from schemathesis import checks
 from backoffice import create_app
 from backoffice.services.api_keys import SCOPES
 from tests.api.conftest import bearer
+from tests.api.test_me import token_for
 from tests.support.factories import add_api_key
 
 #: Generated cases per operation: enough to reach the documented errors, and the whole
@@ -35,9 +37,34 @@ CHECKS = [
 
 
 @pytest.fixture
-def every_scope(app) -> dict[str, str]:
-    """The Authorization header of a key that holds every scope."""
-    return bearer(add_api_key(app, "schemathesis", SCOPES))
+def credentials(app, users) -> dict[str, dict[str, str]]:
+    """A key that holds every scope; for ``/api/v1/me``, the customer's sign-in token."""
+    return {
+        "key": bearer(add_api_key(app, "schemathesis", SCOPES)),
+        "token": token_for(app, users["customer"]),
+    }
+
+
+def existing_rows(case, catalog: dict[str, int], customer: int) -> None:
+    """Point a positive case at rows that exist, so the success answers are checked too.
+
+    Random ids and SKUs almost never exist: without this, every generated request would
+    end in a 404 or a refusal. Negative cases keep what was generated.
+    """
+    if not (case.meta and case.meta.generation.mode.is_positive):
+        return
+    real = {
+        "product_id": catalog["product"], "book_id": catalog["book"],
+        "order_id": catalog["order"], "customer_id": customer,
+        "sku": "SKU-1", "isbn": "9780306406157",
+    }  # fmt: skip
+    for name in case.path_parameters or {}:
+        if name in real:
+            case.path_parameters[name] = real[name]
+    if case.method == "POST" and case.path == "/api/v1/orders" and isinstance(case.body, dict):
+        case.body["customer_id"] = customer
+        for item in case.body.get("items", []):
+            item["sku"] = "SKU-1"
 
 
 #: The document as the app serves it, read over WSGI from an app that is only asked for it
@@ -61,6 +88,9 @@ def test_the_document_is_the_test_apps(client):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_every_operation_keeps_to_the_spec(case, app, catalog, every_scope):
+def test_every_operation_keeps_to_the_spec(case, app, catalog, users, credentials):
     """Generated requests: no server error, and every answer is the one documented."""
-    case.call_and_validate(app=app, headers=every_scope, checks=CHECKS)
+    existing_rows(case, catalog, users["customer"])
+    mine = case.path.startswith("/api/v1/me")
+    headers = credentials["token"] if mine else credentials["key"]
+    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
