@@ -63,8 +63,8 @@ def existing_rows(case, catalog: dict[str, int], customer: int) -> None:
             case.path_parameters[name] = real[name]
     if case.method == "POST" and case.path == "/api/v1/orders" and isinstance(case.body, dict):
         case.body["customer_id"] = customer
-        for item in case.body.get("items", []):
-            item["sku"] = "SKU-1"
+        # One line: the only product is SKU-1, and a SKU may not appear twice.
+        case.body["items"] = [{**line, "sku": "SKU-1"} for line in case.body["items"][:1]]
 
 
 #: The document as the app serves it, read over WSGI from an app that is only asked for it

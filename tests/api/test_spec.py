@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from backoffice.services.idempotency import MAX_KEY_LENGTH
+from backoffice.services.orders import MAX_ADDRESS, MAX_QUANTITY
 from tests.api.conftest import bearer
 from tests.support.factories import add_api_key
 
@@ -44,3 +46,21 @@ def test_amount_filters_have_numeric_bounds(client):
         bounds = (param["schema"]["minimum"], param["schema"]["maximum"])
         assert all(type(bound) is int for bound in bounds), (path, name, bounds)
         assert bounds[0] == 0
+
+
+def test_order_placement_documents_the_bounds_the_service_keeps(client):
+    """Valid-by-the-spec orders were refused (no line, an empty address, quantity 0, an
+    empty Idempotency-Key): the spec now states place_order's bounds."""
+    spec = _spec(client)
+    schemas = spec["components"]["schemas"]
+    quantity = schemas["Line"]["properties"]["quantity"]
+    assert (quantity["minimum"], quantity["maximum"]) == (1, MAX_QUANTITY)
+    place = schemas["PlaceOrder"]["properties"]
+    assert place["items"]["minItems"] == 1
+    assert (place["shipping_address"]["minLength"], place["shipping_address"]["maxLength"]) == (
+        1,
+        MAX_ADDRESS,
+    )
+    (header,) = spec["paths"]["/api/v1/orders"]["post"]["parameters"]
+    assert header["name"] == "Idempotency-Key"
+    assert (header["schema"]["minLength"], header["schema"]["maxLength"]) == (1, MAX_KEY_LENGTH)
