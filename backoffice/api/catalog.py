@@ -7,7 +7,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 
 from backoffice.api.auth import requires
-from backoffice.api.common import PageArgs, api_blueprint, keyset_page, page_schema
+from backoffice.api.common import PageArgs, api_blueprint, keyset_page, money_filter, page_schema
 from backoffice.api.schemas import BookSchema, ProductSchema
 from backoffice.api.versions import row_etag
 from backoffice.extensions import db
@@ -25,12 +25,8 @@ class CatalogArgs(PageArgs):
     """The admin list's filters: availability, price range, updated since."""
 
     available = ma.fields.Boolean(load_default=None)
-    min_price = ma.fields.Decimal(
-        load_default=None, allow_nan=False, validate=ma.validate.Range(0, MAX_PRICE)
-    )
-    max_price = ma.fields.Decimal(
-        load_default=None, allow_nan=False, validate=ma.validate.Range(0, MAX_PRICE)
-    )
+    min_price = money_filter(MAX_PRICE)
+    max_price = money_filter(MAX_PRICE)
     updated_since = ma.fields.AwareDateTime(load_default=None, default_timezone=None)
 
 

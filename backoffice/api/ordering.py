@@ -20,7 +20,13 @@ from backoffice.models import ORDER_STATUSES, Product
 from backoffice.ranges import INT4
 from backoffice.services import audit, idempotency
 from backoffice.services.order_status import change_status
-from backoffice.services.orders import MAX_LINES, OrderError, place_order
+from backoffice.services.orders import (
+    MAX_ADDRESS,
+    MAX_LINES,
+    MAX_QUANTITY,
+    OrderError,
+    place_order,
+)
 from backoffice.text import printable
 
 
@@ -28,7 +34,11 @@ class LineSchema(ma.Schema):
     """One line: a product by SKU and how many."""
 
     sku = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
-    quantity = ma.fields.Integer(required=True, strict=True)
+    # The bounds are place_order's rule, documented (not checked) here: a client reading
+    # the spec, and schemathesis's valid cases, then send what the service takes.
+    quantity = ma.fields.Integer(
+        required=True, strict=True, metadata={"minimum": 1, "maximum": MAX_QUANTITY}
+    )
 
 
 class PlaceOrderSchema(ma.Schema):
@@ -38,9 +48,14 @@ class PlaceOrderSchema(ma.Schema):
     customer_id = ma.fields.Integer(
         required=True, strict=True, validate=ma.validate.Range(1, INT4[1])
     )
-    shipping_address = ma.fields.String(required=True)
+    shipping_address = ma.fields.String(
+        required=True, metadata={"minLength": 1, "maxLength": MAX_ADDRESS}
+    )
     items = ma.fields.List(
-        ma.fields.Nested(LineSchema), required=True, validate=ma.validate.Length(max=MAX_LINES)
+        ma.fields.Nested(LineSchema),
+        required=True,
+        validate=ma.validate.Length(max=MAX_LINES),
+        metadata={"minItems": 1, "description": "One line per product (no SKU twice)."},
     )
 
 
@@ -73,6 +88,19 @@ def _lines(items: list[dict]) -> list[tuple[int, int]]:
     return [(ids[sku], line["quantity"]) for sku, line in zip(skus, items, strict=True)]
 
 
+#: The header as ``_idempotency_key`` takes it: 1-255 printable ASCII characters.
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.MAX_KEY_LENGTH,
+        "pattern": "^[\\x20-\\x7e]+$",
+    },
+}
+
+
 def _idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
@@ -93,7 +121,7 @@ def _idempotency_key() -> str | None:
 @orders.route("", methods=["POST"])
 @orders.arguments(PlaceOrderSchema)
 @orders.response(201, OrderSchema)
-@orders.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}}])
+@orders.doc(parameters=[IDEMPOTENCY_KEY])
 @requires("orders:write")
 def place(body):
     """Place a pending order; with ``Idempotency-Key``, a retry returns the first answer."""

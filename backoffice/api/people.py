@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backoffice.api.auth import requires
-from backoffice.api.common import PageArgs, api_blueprint, keyset_page, page_schema
+from backoffice.api.common import PageArgs, api_blueprint, keyset_page, money_filter, page_schema
 from backoffice.api.schemas import CustomerSchema, OrderSchema
 from backoffice.extensions import db
 from backoffice.models import ORDER_STATUSES, Order, OrderItem, User
@@ -53,12 +53,8 @@ class OrderArgs(PageArgs):
     customer_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, INT4[1]))
     placed_since = ma.fields.AwareDateTime(load_default=None)
     placed_before = ma.fields.AwareDateTime(load_default=None)
-    min_total = ma.fields.Decimal(
-        load_default=None, allow_nan=False, validate=ma.validate.Range(0, MAX_TOTAL)
-    )
-    max_total = ma.fields.Decimal(
-        load_default=None, allow_nan=False, validate=ma.validate.Range(0, MAX_TOTAL)
-    )
+    min_total = money_filter(MAX_TOTAL)
+    max_total = money_filter(MAX_TOTAL)
 
 
 def order_query():

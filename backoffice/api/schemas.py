@@ -12,7 +12,14 @@ from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
 from backoffice.models import Book, Order, OrderItem, Product, User
 
-Money = ma.fields.Decimal(as_string=True, places=2, dump_only=True)
+#: Sent as a string, so it is documented as one (apispec says "number" for any Decimal,
+#: and every order, product and book answer then broke its own spec).
+Money = ma.fields.Decimal(
+    as_string=True,
+    places=2,
+    dump_only=True,
+    metadata={"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2}$"},
+)
 
 
 class ProblemSchema(ma.Schema):
