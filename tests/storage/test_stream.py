@@ -21,16 +21,28 @@ def held(backend) -> tuple[int, int]:
 
 
 def at_rest(backend, fds: int | None = None, timeout: float = 5.0) -> tuple[int, int]:
-    """``held`` once no FTP connection is open (and ``fds`` are, if given), bounded in time.
+    """``held`` once no FTP connection is open (and no more than ``fds`` descriptors, if
+    given), bounded in time.
 
     The server notices a closed connection a moment after the client closes it.
     """
     deadline = time.monotonic() + timeout
-    while (now := held(backend))[1] or (fds is not None and now[0] != fds):
+    while (now := held(backend))[1] or (fds is not None and now[0] > fds):
         if time.monotonic() > deadline:
             break
         time.sleep(0.02)
     return now
+
+
+def assert_released(backend, before: tuple[int, int]) -> None:
+    """No FTP connection open, and no descriptor more than ``before``.
+
+    Fewer is fine: other threads of the test process (a pool, a finished server) may
+    close one of theirs meanwhile; a stream that kept its file or socket shows as more.
+    """
+    fds, connections = at_rest(backend, before[0])
+    assert connections == 0
+    assert fds <= before[0]
 
 
 def test_a_multi_mib_object_streams_in_bounded_chunks_with_its_size(backend):
@@ -42,7 +54,7 @@ def test_a_multi_mib_object_streams_in_bounded_chunks_with_its_size(backend):
     assert b"".join(chunks) == BIG
     assert len(chunks) >= len(BIG) // CHUNK
     assert max(map(len, chunks)) <= CHUNK
-    assert at_rest(backend, before[0]) == before
+    assert_released(backend, before)
 
 
 def test_an_empty_object_is_a_stream_of_nothing(backend):
@@ -58,7 +70,7 @@ def test_a_missing_key_raises_before_any_byte_and_holds_nothing(backend):
     for key in ("exports/missing.csv", "exports/x"):  # a directory is no object either
         with pytest.raises(KeyNotFound):
             backend.storage.open_stream(key)
-    assert at_rest(backend, before[0]) == before
+    assert_released(backend, before)
 
 
 def test_a_stream_closed_early_frees_its_file_or_connections(backend):
@@ -70,7 +82,7 @@ def test_a_stream_closed_early_frees_its_file_or_connections(backend):
     assert BIG.startswith(first)
     assert held(backend) != before  # the stream holds something open: the check can fail
     stream.close()  # as a WSGI server does when the client goes away
-    assert at_rest(backend, before[0]) == before
+    assert_released(backend, before)
     stream.close()  # closing twice is harmless
     with pytest.raises(StopIteration):
         next(stream)
@@ -83,4 +95,4 @@ def test_a_stream_never_read_still_closes(backend):
     before = at_rest(backend)
     stream = backend.storage.open_stream("exports/x.csv")
     stream.close()
-    assert at_rest(backend, before[0]) == before
+    assert_released(backend, before)
