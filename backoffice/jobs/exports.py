@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import Select
 
 from backoffice.extensions import db
-from backoffice.jobs.records import finish_job, is_cancelled, record_progress
+from backoffice.jobs.records import BatchProgress, finish_job, is_cancelled, record_progress
 from backoffice.jobs.runner import JobCancelled, JobError
 from backoffice.models import Job
 from backoffice.services.exports import ExportError, ExportSpec, stream_csv
@@ -86,16 +86,7 @@ def _run(job: Job, ext: str, write: Writer) -> None:
     job_id = job.id
     record_progress(job, 0, count)
     db.session.commit()
-    done = 0
-
-    def progress(batch: int) -> None:
-        nonlocal done
-        if is_cancelled(job_id):
-            raise JobCancelled
-        done += batch
-        record_progress(job, done)
-        db.session.commit()
-
+    progress = BatchProgress(job)
     batch_size = int(current_app.config["JOB_BATCH_SIZE"])
     # The file is assembled on local disk, then streamed to the Storage: it never sits
     # whole in memory, and the Storage never holds a half-written one.
@@ -106,4 +97,4 @@ def _run(job: Job, ext: str, write: Writer) -> None:
         out.seek(0)
         key = result_key(job_id, ext)
         get_storage().save_file(key, out, CONTENT_TYPES[ext])
-    finish_job(job, result_key=key, summary=f"{job.summary}: {done:,} rows")
+    finish_job(job, result_key=key, summary=f"{job.summary}: {progress.done:,} rows")

@@ -134,6 +134,24 @@ def record_progress(job: Job, done: int, total: int | None = None) -> None:
     job.heartbeat_at = clock.now()
 
 
+class BatchProgress:
+    """A per-batch callback for services and writers: records each batch (the heartbeat)
+    and commits it, and stops the work with ``JobCancelled`` once the job is cancelled."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.job_id = job.id
+        #: Items done so far.
+        self.done = 0
+
+    def __call__(self, batch: int) -> None:
+        if is_cancelled(self.job_id):
+            raise JobCancelled
+        self.done += batch
+        record_progress(self.job, self.done)
+        db.session.commit()
+
+
 def finish_job(job: Job, *, result_key: str | None, summary: str) -> None:
     """The job is done; ``result_key`` names its result in the Storage.
 

@@ -23,8 +23,13 @@ from sqlalchemy import select
 
 from backoffice import clock
 from backoffice.extensions import db
-from backoffice.jobs.records import finish_job, is_cancelled, record_progress, start_job
-from backoffice.jobs.runner import JobCancelled, JobError
+from backoffice.jobs.records import (
+    BatchProgress,
+    finish_job,
+    record_progress,
+    start_job,
+)
+from backoffice.jobs.runner import JobError
 from backoffice.models import ACTIVE_STATES, Job
 from backoffice.services.storage_tasks import copy_avatars, count_referenced_avatars, sweep
 from backoffice.storage import StorageError, get_storage, storage_from_config
@@ -56,22 +61,6 @@ def start_migrate(backend: str, *, user=None) -> Job:
     )
 
 
-def _progress(job: Job):
-    """A callback for the services: record each batch, stop once the job is cancelled."""
-    job_id = job.id
-    done = 0
-
-    def progress(batch: int) -> None:
-        nonlocal done
-        if is_cancelled(job_id):
-            raise JobCancelled
-        done += batch
-        record_progress(job, done)
-        db.session.commit()
-
-    return progress
-
-
 def _batch_size() -> int:
     """Files (sweep) or avatars (migrate) between two progress updates and cancel checks."""
     return int(current_app.config["JOB_BATCH_SIZE"])
@@ -90,7 +79,7 @@ def run_sweep(job: Job) -> None:
     try:
         report = sweep(
             get_storage(), now=clock.now(), min_age=min_age, dry_run=dry_run,
-            progress=_progress(job), batch_size=_batch_size(),
+            progress=BatchProgress(job), batch_size=_batch_size(),
         )  # fmt: skip
     except StorageError as exc:
         raise JobError(f"The file store could not be listed: {exc}") from None
@@ -117,7 +106,7 @@ def run_migrate(job: Job) -> None:
         raise JobError(f"The app already uses {source.describe()}; nothing to migrate.")
     record_progress(job, 0, count_referenced_avatars())
     db.session.commit()
-    report = copy_avatars(source, target, progress=_progress(job), batch_size=_batch_size())
+    report = copy_avatars(source, target, progress=BatchProgress(job), batch_size=_batch_size())
     summary = (
         f"{report.copied:,} files copied and verified, {report.already_there:,} already "
         f"there, {len(report.missing):,} missing from the source, {len(report.failed):,} failed"
