@@ -2,9 +2,11 @@
 
 - no stock below zero, and for every product: stock before - stock after = units in
   the orders placed during the run (nothing oversold, nothing lost or invented);
-- every placement answered 302 exists exactly once, with the lines that were sent;
-  every refused one (200, the form with its error) does not exist at all; no order of
-  the run exists that no client placed;
+- every placement answered 302 (the admin form) or 201 (the API) exists exactly once,
+  with the lines that were sent; every refused one (200, the form with its error; 422
+  from the API) does not exist at all; no order of the run exists that no client placed.
+  So an API order retried with its Idempotency-Key (late, or ten at once) was placed
+  once, and every answer to it named that one order;
 - every customer whose upload succeeded has, as avatar, the key the last successful
   upload showed, and its files (picture and thumbnail) exist; no picture file is left
   that no profile refers to.
@@ -64,6 +66,7 @@ def check(url: str, stock_before: dict[int, int], results, upload_dir: str) -> l
     problems = [f"{negative} rows with negative stock"] if negative else []
     problems += _stock(stock_before, after, lines)
     problems += _placements(results.placements, lines)
+    problems += _api_answers(results.api_answers)
     problems += _avatars(results, avatars, referenced, Path(upload_dir))
     return problems
 
@@ -93,20 +96,31 @@ def _placements(placements, lines) -> list[str]:
     for address, status, wanted in placements:
         sent.add(address)
         found = stored.get(address)
-        if status == 302:
+        if status in (302, 201):
             if found is None or len(found["orders"]) != 1:
                 problems.append(
                     f"placed {address} stored {0 if found is None else len(found['orders'])} times"
                 )
             elif sorted(found["lines"]) != sorted(wanted):
                 problems.append(f"placed {address}: stored lines {found['lines']} != sent {wanted}")
-        elif status == 200 and found is not None:
+        elif status in (200, 422) and found is not None:
             problems.append(f"refused {address} was stored anyway")
-        elif status not in (200, 302):
+        elif status not in (200, 302, 201, 422):
             problems.append(f"placement {address} answered {status} (stored: {found is not None})")
     phantoms = set(stored) - sent
     if phantoms:
         problems.append(f"{len(phantoms)} orders of the run that no client placed")
+    return problems
+
+
+def _api_answers(answers) -> list[str]:
+    """Every answer to one API placement (first, retries, a storm) names the same order."""
+    problems = []
+    for address, statuses, order_ids in answers:
+        if len(set(order_ids)) > 1:
+            problems.append(f"API placement {address}: answers name orders {sorted(order_ids)}")
+        if any(status not in (201, 422) for status in statuses):
+            problems.append(f"API placement {address}: final answers {statuses}")
     return problems
 
 

@@ -1,8 +1,10 @@
 """The load test's clients: browser-like sessions over http.client, and the request mix.
 
 Each client thread holds a staff session (lists, exports, order placements through the
-admin's create form) and a customer session of its own (avatar uploads, so one user's
-uploads never race each other), and opens a fresh session for every login. Every
+admin's create form), a customer session of its own (avatar uploads, so one user's
+uploads never race each other) and an API connection (orders placed with an API key,
+``bench/load_api.py``, given in ``Plan.handlers``), and opens a fresh session for every
+login. Every
 request is recorded as (kind, status, seconds); placements and uploads also record what
 the server must now hold, for the checks after the run.
 """
@@ -23,7 +25,7 @@ from urllib.parse import urlencode
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 AVATAR_KEY = re.compile(r'src="/media/(avatars/[0-9a-f]{32}\.webp)"')
 #: Request kinds and their default weights in the mix.
-MIX = {"login": 5, "list": 45, "export": 5, "order": 25, "avatar": 20}
+MIX = {"login": 5, "list": 40, "export": 5, "order": 20, "avatar": 15, "api order": 15}
 
 
 class Session:
@@ -114,6 +116,7 @@ class Results:
     placements: list = field(default_factory=list)  # (address, status, [(product, qty)])
     avatars: dict = field(default_factory=dict)  # user id -> key of the last success
     uploads: list = field(default_factory=list)  # (user id, status)
+    api_answers: list = field(default_factory=list)  # (address, [status], [order id])
 
     def record(self, kind: str, status: int, seconds: float) -> None:
         """One request's outcome."""
@@ -132,6 +135,10 @@ class Plan:
     lists: list[str]
     exports: list[str]
     mix: dict = field(default_factory=lambda: dict(MIX))
+    api_key: str = ""
+    hot_skus: dict = field(default_factory=dict)  # product id -> SKU
+    #: Kinds of the mix handled elsewhere: kind -> f(session, plan, results, rng).
+    handlers: dict = field(default_factory=dict)
 
 
 def _ignore(kind: str, status: int, seconds: float) -> None:
@@ -153,6 +160,7 @@ def client(plan: Plan, results: Results, me: tuple[int, str], start, clock: dict
         results.record("sign-in failed", 0, 0.0)
         return
     staff.record = customer.record = results.record
+    api = Session(plan.port, results.record)
     kinds, weights = zip(*plan.mix.items(), strict=True)
     while time.monotonic() < clock["deadline"]:
         kind = rng.choices(kinds, weights)[0]
@@ -166,6 +174,8 @@ def client(plan: Plan, results: Results, me: tuple[int, str], start, clock: dict
             staff.request("export", "GET", rng.choice(plan.exports))
         elif kind == "order":
             _place(staff, plan, results, rng)
+        elif kind in plan.handlers:
+            plan.handlers[kind](api, plan, results, rng)
         else:
             _upload(customer, me[0], results, rng)
 

@@ -11,12 +11,15 @@ counters in Redis (--redis) and uploads in a temporary directory.
 
 The login rate limit is raised for the run (LOGIN_RATE_LIMIT=100000/minute): every
 client logs in from 127.0.0.1, which the production limit of 10 a minute would stop
-after ten logins. Passwords are bcrypt at the configured cost (BCRYPT_ROUNDS, 12).
+after ten logins; so is the API key's (API_RATE_LIMIT), all clients sharing one key.
+Passwords are bcrypt at the configured cost (BCRYPT_ROUNDS, 12).
 
 The mix (see bench/load_clients.py): logins (fresh session each), admin list pages
 with filters, searches and sorts, filtered CSV exports, order placements through the
 admin's create form (with CSRF; the hot products run out, so later ones are refused),
-and avatar uploads. Afterwards bench/load_checks.py compares what the clients were told
+avatar uploads, and orders placed through the REST API with an Idempotency-Key and
+retries, some retried late and some sent from four connections at once
+(bench/load_api.py). Afterwards bench/load_checks.py compares what the clients were told
 with the database. The clients and the server share this machine's cores. Exit 1 on
 any 5xx, transport error or broken invariant.
 """
@@ -51,6 +54,8 @@ from bench.common import (
     seed,
 )
 from bench.common import summary as stats
+from bench.load_api import make_key
+from bench.load_api import place as place_through_api
 from bench.load_checks import check, stock
 from bench.load_clients import MIX, Plan, run_clients
 
@@ -114,17 +119,13 @@ def prepare(url: str, args, staff_password: str, port: int) -> Plan:
                 " AND id NOT IN (SELECT user_id FROM roles_users) ORDER BY id LIMIT 400"
             )
         ).all()
-        hot = (
-            conn.execute(
-                text(
-                    "UPDATE products SET stock = :stock, is_available = true WHERE id IN"
-                    " (SELECT id FROM products ORDER BY id LIMIT :n) RETURNING id"
-                ),
-                {"stock": args.hot_stock, "n": args.hot_products},
-            )
-            .scalars()
-            .all()
-        )
+        hot = conn.execute(
+            text(
+                "UPDATE products SET stock = :stock, is_available = true WHERE id IN"
+                " (SELECT id FROM products ORDER BY id LIMIT :n) RETURNING id, sku"
+            ),
+            {"stock": args.hot_stock, "n": args.hot_products},
+        ).all()
     engine.dispose()
     week = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).strftime("%Y-%m-%d+%H:%M:%S")
     day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%d+%H:%M:%S")
@@ -147,10 +148,12 @@ def prepare(url: str, args, staff_password: str, port: int) -> Plan:
         staff=(STAFF, staff_password),
         customers=[tuple(c) for c in customers],
         customer_password=DEMO_PASSWORD,
-        hot_products=list(hot),
+        hot_products=sorted(product for product, _ in hot),
         lists=lists,
         exports=exports,
         mix=dict(MIX),
+        hot_skus=dict(hot),
+        handlers={"api order": place_through_api},
     )
 
 
@@ -175,10 +178,13 @@ def report(results, seconds: float) -> list[str]:
         errors = sum(n for code, n in codes.items() if code >= 500 or code == 0)
         if errors:
             problems.append(f"{kind}: {errors} answers 5xx or no answer")
-    placed = sum(1 for _, status, _ in results.placements if status == 302)
-    refused = sum(1 for _, status, _ in results.placements if status == 200)
+    placed = sum(1 for _, status, _ in results.placements if status in (302, 201))
+    refused = sum(1 for _, status, _ in results.placements if status in (200, 422))
+    through_api = len(results.api_answers)
+    retried = sum(1 for _, statuses, _ in results.api_answers if len(statuses) > 1)
     print(
-        f"orders placed {placed:,}, refused (out of stock) {refused:,}; "
+        f"orders placed {placed:,}, refused (out of stock) {refused:,}; through the API "
+        f"{through_api:,}, of which {retried:,} sent more than once (late or at once); "
         f"avatar uploads {len(results.uploads):,} for {len(results.avatars)} customers"
     )
     return problems
@@ -210,12 +216,14 @@ def main() -> int:
             STORAGE_BACKEND="local",
             RATELIMIT_STORAGE_URI=args.redis,
             LOGIN_RATE_LIMIT="100000/minute",
+            API_RATE_LIMIT="1000000/minute",
         )
         seed(env, users=args.users, orders=args.orders)
         staff_password = create_admin(env, STAFF, role="staff")
         log = Path(uploads).parent / f"load-gunicorn-{os.getpid()}.log"
         with gunicorn(env, args.workers, log) as (port, master):
             plan = prepare(url, args, staff_password, port)
+            plan.api_key = make_key(env)
             before = stock(url)
             print(
                 f"{args.clients} clients, {args.workers} gunicorn workers, {args.duration:.0f} s; "

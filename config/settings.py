@@ -232,6 +232,9 @@ class Base:
             "EMAIL_CHECK_RATE_LIMIT", self.EMAIL_CHECK_RATE_LIMIT
         )
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", self.API_RATE_LIMIT)
+        # Idempotency-Key records (the first answer to an order placement) older than this
+        # are deleted by a daily worker task; a retry after that places a new order.
+        self.IDEMPOTENCY_RETENTION_DAYS = env_int("IDEMPOTENCY_RETENTION_DAYS", 7)
         self.BCRYPT_ROUNDS = env_int("BCRYPT_ROUNDS", 12)
         self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": self.BCRYPT_ROUNDS}
         self.LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", self.LOW_STOCK_THRESHOLD)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from backoffice.api import catalog, catalog_changes, me, ordering, people, stock
+from backoffice.api import catalog, catalog_changes, catalog_writes, me, ordering, people, stock
 from backoffice.api.auth import SECURITY_SCHEME
 from backoffice.api.docs import bp as docs_bp
 from backoffice.api.me import TOKEN_SCHEME
@@ -29,8 +29,9 @@ from backoffice.web.problems import PROBLEM_JSON
 
 #: The v1 resources, in the order the reference lists them.
 BLUEPRINTS = (catalog.products, catalog.books, people.customers, people.orders, me.me)
-#: Modules that add their views to those blueprints (stock, deletes, order writes).
-WRITE_VIEWS = (stock, catalog_changes, ordering)
+#: Modules that add their views to those blueprints (stock, deletes, creates and updates,
+#: order writes).
+WRITE_VIEWS = (stock, catalog_changes, catalog_writes, ordering)
 
 
 class BackofficeApi(Api):

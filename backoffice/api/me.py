@@ -13,8 +13,8 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask_smorest import Blueprint, abort
 
-from backoffice.api.common import PREFIX, PageArgs, keyset_page, no_store, page_schema
-from backoffice.api.people import order_query
+from backoffice.api.common import PREFIX, PageArgs, no_store, page_schema
+from backoffice.api.people import order_page
 from backoffice.api.schemas import CustomerSchema, OrderSchema
 from backoffice.models import Order
 
@@ -55,4 +55,4 @@ def my_account():
 @me.doc(security=[{TOKEN_SCHEME: []}])
 def my_orders(args):
     """The signed-in customer's orders, oldest first, with their items."""
-    return keyset_page(order_query().where(Order.user_id == g.customer.id), Order.id, args)
+    return order_page(args, Order.user_id == g.customer.id)

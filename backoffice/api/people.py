@@ -11,12 +11,14 @@ from backoffice.api.auth import requires
 from backoffice.api.common import PageArgs, api_blueprint, keyset_page, money_filter, page_schema
 from backoffice.api.schemas import CustomerSchema, OrderSchema
 from backoffice.extensions import db
-from backoffice.models import ORDER_STATUSES, Order, OrderItem, User
+from backoffice.models import ORDER_STATUSES, Order, OrderItem, Product, User
 from backoffice.ranges import INT4
 from backoffice.services.users import customers as customer_query
 
 ID = f"int(max={INT4[1]})"
 MAX_TOTAL = 10**10  # orders.total is NUMERIC(12, 2)
+#: The order columns an answer shows (``OrderSchema``), read for pages.
+ORDER_COLUMNS = ("id", "user_id", "status", "total", "shipping_address", "created_at", "updated_at")
 
 customers = api_blueprint("customers", "/customers", "Customers: read-only, no secrets.")
 orders = api_blueprint("orders", "/orders", "Orders: list, get, place, move through statuses.")
@@ -58,8 +60,14 @@ class OrderArgs(PageArgs):
 
 
 def order_query():
-    """Orders with their items and the items' products loaded (no query per row)."""
-    return select(Order).options(selectinload(Order.items).selectinload(OrderItem.product))
+    """Orders with their items and the items' SKUs loaded (no query per row).
+
+    Items come in one more query, with their product's SKU joined: an answer shows no
+    other product column, so no other is read (a page of 100 orders holds ~250 items).
+    """
+    return select(Order).options(
+        selectinload(Order.items).joinedload(OrderItem.product).load_only(Product.sku)
+    )
 
 
 def get_order_or_404(order_id: int) -> Order:
@@ -70,26 +78,51 @@ def get_order_or_404(order_id: int) -> Order:
     return order
 
 
+def _with_items(rows) -> list[dict]:
+    """A page's order rows as dicts, each with its items (one query, the SKU joined)."""
+    orders = [dict(row._mapping, items=[]) for row in rows]
+    by_id = {order["id"]: order for order in orders}
+    if by_id:
+        items = select(
+            OrderItem.order_id, OrderItem.product_id, Product.sku, OrderItem.quantity,
+            OrderItem.unit_price,
+        ).join(Product, Product.id == OrderItem.product_id)  # fmt: skip
+        query = items.where(OrderItem.order_id.in_(by_id)).order_by(OrderItem.id)
+        for item in db.session.execute(query).mappings():
+            by_id[item["order_id"]]["items"].append(item)
+    return orders
+
+
+def order_page(args: dict, *conditions) -> dict:
+    """A page of the orders that meet ``conditions``, with their items.
+
+    Read as rows, not ORM objects: a page of 100 orders holds ~250 items, and building
+    (and tracking) an object for each was half the time of the answer.
+    """
+    query = select(*(getattr(Order, name) for name in ORDER_COLUMNS)).where(*conditions)
+    return keyset_page(query, Order.id, args, rows_of=_with_items)
+
+
 @orders.route("", methods=["GET"])
 @orders.arguments(OrderArgs, location="query")
 @orders.response(200, page_schema(OrderSchema, "OrderPage"))
 @requires("orders:read")
 def list_orders(args):
     """Orders in id order (the order they were placed), filtered, with their items."""
-    query = order_query()
+    conditions = []
     if args["status"] is not None:
-        query = query.where(Order.status == args["status"])
+        conditions.append(Order.status == args["status"])
     if args["customer_id"] is not None:
-        query = query.where(Order.user_id == args["customer_id"])
+        conditions.append(Order.user_id == args["customer_id"])
     if args["placed_since"] is not None:
-        query = query.where(Order.created_at >= args["placed_since"])
+        conditions.append(Order.created_at >= args["placed_since"])
     if args["placed_before"] is not None:
-        query = query.where(Order.created_at < args["placed_before"])
+        conditions.append(Order.created_at < args["placed_before"])
     if args["min_total"] is not None:
-        query = query.where(Order.total >= args["min_total"])
+        conditions.append(Order.total >= args["min_total"])
     if args["max_total"] is not None:
-        query = query.where(Order.total <= args["max_total"])
-    return keyset_page(query, Order.id, args)
+        conditions.append(Order.total <= args["max_total"])
+    return order_page(args, *conditions)
 
 
 @orders.route(f"/<{ID}:order_id>", methods=["GET"])

@@ -9,6 +9,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from redis import ConnectionPool
 
+from backoffice.jobs.housekeeping import remove_expired_idempotency_records
 from backoffice.jobs.imports import remove_expired_imports
 from backoffice.jobs.mail import build_mail_task
 from backoffice.jobs.reaper import reap_stale_jobs
@@ -59,6 +60,15 @@ def build_huey(app: Flask) -> Huey:
     app.extensions["jobs_tasks"]["remove_expired_imports"] = huey.periodic_task(
         crontab(minute="40"), name="remove_expired_imports"
     )(remove_expired_imports_task)
+
+    def remove_expired_idempotency_task() -> None:
+        with app.app_context():
+            remove_expired_idempotency_records()
+
+    # Daily, at a quiet hour (UTC): Idempotency-Key answers past IDEMPOTENCY_RETENTION_DAYS.
+    app.extensions["jobs_tasks"]["remove_expired_idempotency_records"] = huey.periodic_task(
+        crontab(minute="30", hour="3"), name="remove_expired_idempotency_records"
+    )(remove_expired_idempotency_task)
     # Mail (jobs/mail.py) and the storage chores (jobs/storage.py) build their own tasks.
     app.extensions["jobs_tasks"].update(build_mail_task(huey, app))
     app.extensions["jobs_tasks"].update(build_storage_tasks(huey, app))

@@ -16,11 +16,13 @@ requests (the transaction rolls back) store nothing: a retry is tried afresh.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from backoffice import clock
 from backoffice.extensions import db
 from backoffice.models import IdempotencyRecord
 
@@ -69,3 +71,21 @@ def complete(record: IdempotencyRecord, status_code: int, response: dict) -> Non
     """Store the answer (committed with the change it describes)."""
     record.status_code = status_code
     record.response = response
+
+
+def remove_expired(days: int, limit: int = 5000) -> int:
+    """Delete up to ``limit`` records older than ``days`` days (oldest first); how many went.
+
+    A retry comes minutes or hours after its request, not weeks: past the retention a
+    key is forgotten, and the same key would place a new order. Does not commit; the
+    caller repeats until fewer than ``limit`` go, committing in between.
+    """
+    cutoff = clock.now() - dt.timedelta(days=days)
+    old = (
+        select(IdempotencyRecord.id)
+        .where(IdempotencyRecord.created_at < cutoff)
+        .order_by(IdempotencyRecord.created_at)
+        .limit(limit)
+    )
+    statement = delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(old.scalar_subquery()))
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount

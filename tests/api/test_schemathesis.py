@@ -61,6 +61,8 @@ def existing_rows(case, catalog: dict[str, int], customer: int) -> None:
     for name in case.path_parameters or {}:
         if name in real:
             case.path_parameters[name] = real[name]
+    if case.method == "PATCH":  # any version of the row, so the body is what is checked
+        case.headers = {**(case.headers or {}), "If-Match": "*"}
     if case.method == "POST" and case.path == "/api/v1/orders" and isinstance(case.body, dict):
         case.body["customer_id"] = customer
         # One line: the only product is SKU-1, and a SKU may not appear twice.

@@ -23,7 +23,7 @@ from sqlalchemy import table as sa_table
 
 from backoffice import create_app
 from backoffice.extensions import db
-from backoffice.models import Order, OrderItem, Product
+from backoffice.models import IdempotencyRecord, Order, OrderItem, Product
 from backoffice.services.api_keys import create_key
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
@@ -35,6 +35,7 @@ PASSWORD = "correct horse battery staple 42"
 ACCOUNTS_REVISION = "364c42edadf9"  # users.erased_at; confirmable
 INITIAL_REVISION = "2148d5b27c81"
 API_KEYS_REVISION = "29440f1af0cc"  # api_keys; audit_log.api_key
+IDEMPOTENCY_REVISION = "3c2de7bca3da"  # idempotency_records
 
 Snapshot = dict[str, tuple[list[str], list[dict]]]
 
@@ -221,3 +222,28 @@ def test_api_keys_revision_refuses_while_keys_exist(migrated_app):
     assert "roll back the code" in message
     upgrade()
     assert snapshot() == at_head
+
+
+def test_idempotency_revision_refuses_while_answers_are_recorded(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    key, _ = create_key("storefront", ["orders:write"])
+    db.session.flush()
+    answer = {"id": 1, "status": "pending"}
+    db.session.add(
+        IdempotencyRecord(
+            api_key_id=key.id, key="cart-7", fingerprint="f" * 64, status_code=201, response=answer
+        )
+    )
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == IDEMPOTENCY_REVISION
+    assert "1 recorded answer(s)" in message
+    assert "place its order again" in message
+    assert "roll back the code" in message
+    upgrade()
+    assert snapshot() == at_head
+    assert schema_drift() == []
