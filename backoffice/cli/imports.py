@@ -90,5 +90,7 @@ def import_command(kind, path, mapping, mode, sheet, clear_empty, dry_run, skip_
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     applied = _ran(apply.id)
-    click.echo(f"Imported: {applied.summary.split(': ')[-1]}")
+    click.echo(f"Imported: {imports.counts_text(applied.checkpoint['counts'])}")
+    for row in applied.checkpoint.get("conflicts", []):
+        click.echo(f"Left alone, line {row['line']} ({row['key']}): {row['reason']}", err=True)
     raise SystemExit(1 if counts["error"] else 0)

@@ -8,7 +8,8 @@ checkpoint. Staged files, reports and error rows leave the Storage after ``KEEP`
 an hourly task). ``import_apply`` needs a done dry run of the same file hash, kind, mapping
 and mode, at most ``FRESH`` old; it classifies again (the database may have moved) and
 writes each batch together with its checkpoint (the last line written, the running
-counts) in one transaction under the job's attempt number (``bulk.own_job``): a killed
+counts, the first ``CONFLICTS_KEPT`` rows left alone whole because their stock moved)
+in one transaction under the job's attempt number (``bulk.own_job``): a killed
 worker's job resumes after the last batch that landed, never writing a row twice.
 At the end ONE audit entry says who imported which file (name and hash), with which
 mapping and mode, and the counts.
@@ -49,6 +50,8 @@ APPLY = "import_apply"
 FRESH = dt.timedelta(hours=1)
 #: How long staged files, reports and error rows stay in the Storage.
 KEEP = dt.timedelta(hours=24)
+#: How many conflict rows (line, key, reason) the apply keeps for its page and audit entry.
+CONFLICTS_KEPT = 100
 #: The parameters a dry run and its apply must share.
 SAME = ("file_key", "sha256", "kind", "mapping", "mode", "clear_empty", "sheet")
 
@@ -174,23 +177,32 @@ def run_apply(job: Job) -> None:
             if not todo:
                 continue
             classified = planner.classify(todo)
+            outcome = write_batch(target, classified, mode=params.get("mode") or "set")
             written = Counter(checkpoint["counts"])
-            written.update(write_batch(target, classified, mode=params.get("mode") or "set"))
+            written.update(outcome.counts)
             written.update(c.cls for c in classified if c.cls in ("unchanged", "error"))
+            conflicts = [*checkpoint.get("conflicts", []), *outcome.conflicts][:CONFLICTS_KEPT]
             done += len(todo)
-            checkpoint = {**checkpoint, "line": todo[-1][0], "counts": dict(written)}
+            checkpoint = {**checkpoint, "line": todo[-1][0], "counts": dict(written),
+                          "conflicts": conflicts}  # fmt: skip
             if not own_job(job_id, attempt, checkpoint=checkpoint, done=done):
                 db.session.rollback()
                 raise JobCancelled
             db.session.commit()
     final = checkpoint["counts"]
-    text = ", ".join(f"{n:,} {name}" for name, n in sorted(final.items())) or "nothing to do"
+    text = counts_text(final)
     audit.record(
         "import", model=target.model.__name__, summary=f"{summary}: {text}", actor=actor,
         changes={"file": params["name"], "sha256": params["sha256"], "mapping": mapping,
-                 "mode": params.get("mode"), "counts": final, "job": job_id},
+                 "mode": params.get("mode"), "counts": final, "job": job_id,
+                 "conflicts": checkpoint.get("conflicts", [])},
     )  # fmt: skip
     finish_job(db.session.get(Job, job_id), result_key=None, summary=f"{summary}: {text}")
+
+
+def counts_text(counts: dict) -> str:
+    """An apply's counts for people: ``"2 created, 1 conflict: stock changed meanwhile ..."``."""
+    return ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items())) or "nothing to do"
 
 
 def remove_expired_imports() -> int:

@@ -7,12 +7,19 @@ Stock is never written by those: a stock figure goes through the guarded SQL of 
 catalogue's bulk services, so a sale made during the import is never lost:
 ``set`` mode writes ``WHERE stock = <figure read for this batch>`` (the edit form's
 stock guard), ``add`` mode adds with the bounds of the bulk "Adjust stock".
+
+A row is written whole or not at all. Before an update with a stock figure is written,
+the batch's rows are locked (``locks.lock_rows``: row locks on PostgreSQL, the write
+lock on SQLite) and their stock read again; a row the guard would refuse (stock changed
+since it was classified, or out of bounds) is a *conflict*: none of its columns is
+written, and it is reported with its line, key and reason (``Written.conflicts``).
 Rows in error are not written at all. Nothing here commits.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,11 +31,25 @@ from backoffice.models.catalog import name_key
 from backoffice.services import catalog_bulk
 from backoffice.services.imports.fields import Target
 from backoffice.services.imports.plan import Classified
+from backoffice.services.locks import lock_rows
+
+#: Counts of rows left alone whole because the stock guard refused them: ``"conflict: <reason>"``.
+CONFLICT = "conflict"
 
 
-def write_batch(target: Target, batch: list[Classified], *, mode: str = "set") -> Counter:
-    """Write the new and updated rows of ``batch``; counts ``created``, ``updated`` and skips."""
-    counts: Counter = Counter()
+@dataclass
+class Written:
+    """What ``write_batch`` did: counts by outcome, and each conflict row with its reason."""
+
+    counts: Counter = field(default_factory=Counter)
+    #: ``[{"line", "key", "reason"}]`` of the updates left alone whole (see the docstring).
+    conflicts: list[dict] = field(default_factory=list)
+
+
+def write_batch(target: Target, batch: list[Classified], *, mode: str = "set") -> Written:
+    """Write the new and updated rows of ``batch``: ``created``, ``updated``, skips, conflicts."""
+    written = Written()
+    counts = written.counts
     new = [c.row.values for c in batch if c.cls == "new"]
     updates = [c for c in batch if c.cls == "update"]
     if new:
@@ -36,12 +57,46 @@ def write_batch(target: Target, batch: list[Classified], *, mode: str = "set") -
         counts["created"] += created
         counts["skipped: created by someone else meanwhile"] += len(new) - created
     if updates:
-        _update_fields(target, updates)
+        refused = _stock_conflicts(target, updates, mode)
+        for c in updates:
+            if c.id in refused:
+                reason = refused[c.id]
+                written.conflicts.append({"line": c.row.line, "key": c.row.key, "reason": reason})
+                counts[f"{CONFLICT}: {reason}"] += 1
+        updates = [c for c in updates if c.id not in refused]
         counts.update(_update_stock(target, updates, mode))
-        # An update whose stock the guard refused still had its other columns written
-        # (if any): it counts as updated, and its stock as skipped.
+        _update_fields(target, updates)
         counts["updated"] += len(updates)
-    return +counts
+    written.counts = +counts
+    return written
+
+
+def _stock_conflicts(target: Target, updates: list[Classified], mode: str) -> dict[int, str]:
+    """Lock the rows whose stock changes and read it again: ``{id: reason}`` of those refused.
+
+    The reasons are the guards' own: ``set`` needs the stock still as it was read when the
+    row was classified; ``add`` (``diff`` holds the figure read and that figure plus the
+    file's: their difference is added to whatever the stock is now, so no sale is lost)
+    needs the sum within the bounds of "Adjust stock".
+    """
+    wanted = {c.id: c.diff["stock"] for c in updates if "stock" in c.diff}
+    if not wanted:
+        return {}
+    model = target.model
+    lock_rows(model, model.id.in_(wanted))
+    now = dict(db.session.execute(select(model.id, model.stock).where(model.id.in_(wanted))).all())
+    refused = {}
+    for row_id, (seen, new) in wanted.items():
+        current = now.get(row_id)
+        if current is None:
+            refused[row_id] = "deleted meanwhile"
+        elif mode == "add":
+            reason = catalog_bulk.stock_misfit(current, new - seen)
+            if reason:
+                refused[row_id] = reason
+        elif current != seen:
+            refused[row_id] = catalog_bulk.STOCK_MOVED
+    return refused
 
 
 def _with_name_key(target: Target, values: dict) -> dict:
