@@ -87,3 +87,31 @@ def test_add_mode_counts_a_sale_made_meanwhile_and_refuses_an_overflow(app):
         assert {sku: stock for sku, (_, _, stock) in rows().items()} == {
             "SOLD": 7, "FULL": 2_147_483_645,
         }  # fmt: skip
+
+
+def test_a_new_row_created_by_someone_else_meanwhile_is_skipped_not_overwritten(app):
+    with app.app_context():
+        target, batch = classify("product", ["SKU", "Name", "Price"], [
+            ["RACE", "From the file", "3"], ["MINE", "Mine", "4.5"],
+        ])  # fmt: skip
+        assert [c.cls for c in batch] == ["new", "new"]
+        with db.engine.connect() as other:
+            other.execute(
+                text(
+                    "INSERT INTO products (sku, name, name_key, category, price, stock,"
+                    " is_available, created_at, updated_at) VALUES ('RACE', 'Theirs', 'theirs',"
+                    " 'home', 9, 1, true, '2026-01-01', '2026-01-01')"
+                )
+            )
+            other.commit()
+        written = write_batch(target, batch)
+        db.session.commit()
+        assert written.counts == {"created": 1, "skipped: created by someone else meanwhile": 1}
+        assert rows() == {
+            "RACE": ("Theirs", Decimal("9.00"), 1),
+            "MINE": ("Mine", Decimal("4.50"), 0),
+        }
+        mine = db.session.scalars(select(Product).where(Product.sku == "MINE")).one()
+        assert (mine.name_key, mine.category, mine.is_available) == ("mine", "general", True)
+        assert mine.created_at.tzinfo is not None
+        assert mine.created_at == mine.updated_at

@@ -1,9 +1,9 @@
 """Write one classified batch: new rows inserted, updates written, stock by the stock guard.
 
-Set-based per batch: new rows are one multi-row INSERT (ON CONFLICT DO NOTHING on the
-key: a row created by someone else since the batch was classified is skipped, counted,
-never half-written); updates are one executemany UPDATE per set of changed columns.
-Stock is never written by those: a stock figure goes through the guarded SQL of the
+Set-based per batch: new rows are one INSERT (ON CONFLICT DO NOTHING on the key, from
+a COPY on PostgreSQL: a row created by someone else since the batch was classified is
+skipped, counted, never half-written); updates are one executemany UPDATE per set of
+changed columns. Stock is never written by those: a stock figure goes through the guarded SQL of the
 catalogue's bulk services, so a sale made during the import is never lost:
 ``set`` mode writes ``WHERE stock = <figure read for this batch>`` (the edit form's
 stock guard), ``add`` mode adds with the bounds of the bulk "Adjust stock".
@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from psycopg import sql
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backoffice.extensions import db
@@ -107,14 +107,49 @@ def _with_name_key(target: Target, values: dict) -> dict:
 
 
 def _insert(target: Target, rows: list[dict]) -> int:
+    """Insert ``rows`` (a key someone else created meanwhile is skipped); how many landed."""
     table = target.model.__table__
-    make = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     values = [{**_with_name_key(target, row), "created_at": now, "updated_at": now} for row in rows]
-    statement = (
-        make(table).on_conflict_do_nothing(index_elements=[target.key]).returning(table.c.id)
-    )
-    return len(db.session.execute(statement, values).all())
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _copy_insert(table, target.key, values)
+    # A plain executemany (no RETURNING): sqlite3 sums its row counts.
+    statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=[target.key])
+    return db.session.execute(statement, values).rowcount
+
+
+def _copy_insert(table, key: str, values: list[dict]) -> int:
+    """PostgreSQL: ``COPY`` the rows into a temporary table, then one INSERT ... SELECT.
+
+    A multi-row INSERT's text is parsed again by psycopg for each page of rows
+    (SQLAlchemy's insertmanyvalues), an executemany is one round of the protocol per
+    row; COPY streams them. Each value goes through its column type's bind processor
+    first, as SQLAlchemy would send it.
+    """
+    names = list(dict.fromkeys(name for row in values for name in row))
+    dialect = db.session.get_bind().dialect
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cur:
+        cur.execute(
+            sql.SQL("CREATE TEMP TABLE import_new ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
+            .format(columns, sql.Identifier(table.name))
+        )  # fmt: skip
+        with cur.copy(sql.SQL("COPY import_new ({}) FROM STDIN").format(columns)) as copy:
+            for row in values:
+                copy.write_row([
+                    process(row.get(name)) if process else row.get(name)
+                    for name, process in zip(names, processors, strict=True)
+                ])  # fmt: skip
+        cur.execute(
+            sql.SQL("INSERT INTO {table} ({cols}) SELECT {cols} FROM import_new "
+                    "ON CONFLICT ({key}) DO NOTHING")
+            .format(table=sql.Identifier(table.name), cols=columns, key=sql.Identifier(key))
+        )  # fmt: skip
+        landed = cur.rowcount
+        cur.execute("DROP TABLE import_new")
+    return landed
 
 
 def _update_fields(target: Target, updates: list[Classified]) -> None:
