@@ -3,9 +3,12 @@
 The same code as the admin's: the file is staged in the Storage, then the dry-run job and
 (unless ``--dry-run``) the apply job run here, in this process, through the worker's own
 task body (``runner.run_job``), so their checks, batches, checkpoints and audit entry are
-the worker's. If this process dies during the apply, a worker resumes the job. The error
-rows are written next to the file (``FILE.errors.csv``); the exit status is 1 when any
-row is in error, and then nothing is written unless ``--skip-errors``.
+the worker's. If this process dies during the apply, a worker resumes the job. Without
+``--mapping`` the columns are those remembered for these headers or this kind
+(``services.imports.memory``), else proposed from the headers; a ``--mapping`` is
+remembered in turn. The error rows are written next to the file (``FILE.errors.csv``);
+the exit status is 1 when any row is in error, and then nothing is written unless
+``--skip-errors``.
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ def import_command(kind, path, mapping, mode, sheet, clear_empty, dry_run, skip_
     )  # fmt: skip
     db.session.commit()
     checked = _ran(job.id)
+    if checked.params.get("mapping_from"):
+        columns = ", ".join(f"{f} ← {h}" for f, h in checked.params["mapping"].items())
+        click.echo(f"Columns ({checked.params['mapping_from']}): {columns}")
     counts = checked.checkpoint["counts"]
     click.echo(f"{path.name} (sha256 {staged['sha256'][:12]}…): {checked.summary.split(': ')[-1]}")
     if checked.checkpoint.get("errors_key"):

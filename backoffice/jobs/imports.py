@@ -1,9 +1,12 @@
 """Imports as jobs: a dry run that classifies every row, and an apply that writes them.
 
 The file is staged in the Storage under ``imports/`` with its SHA-256 (``stage_file``:
-every web node and worker reads the same bytes). ``import_dry_run`` reads it, checks and
-classifies each row (``services.imports``) batch by batch with progress, and keeps the
-report (JSON) as its result and the error rows (CSV) next to it; its counts go in its
+every web node and worker reads the same bytes). ``import_dry_run`` reads it with the
+mapping it was given (remembered for the next import: ``services.imports.memory``), else
+the one remembered for these headers or this kind, else the one proposed from the
+headers (written into its params, so its apply uses the same); it checks and classifies
+each row (``services.imports``) batch by batch with progress, and keeps the report
+(JSON) as its result and the error rows (CSV) next to it; its counts go in its
 checkpoint. Staged files, reports and error rows leave the Storage after ``KEEP`` (24 h,
 an hourly task). ``import_apply`` needs a done dry run of the same file hash, kind, mapping
 and mode, at most ``FRESH`` old; it classifies again (the database may have moved) and
@@ -39,6 +42,7 @@ from backoffice.services import audit
 from backoffice.services.imports import ImportRefused, open_table
 from backoffice.services.imports.apply import write_batch
 from backoffice.services.imports.fields import auto_mapping, check_mapping
+from backoffice.services.imports.memory import remember, remembered
 from backoffice.services.imports.plan import Planner, batches
 from backoffice.services.imports.report import Report
 from backoffice.services.imports.rows import RowChecker
@@ -103,9 +107,20 @@ def fresh_counts(dry_run: Job | None, params: dict) -> dict:
     return dict((dry_run.checkpoint or {}).get("counts") or {})
 
 
+def _mapping(params: dict, headers: list[str]) -> tuple[dict, str]:
+    """The mapping to use and where it came from: given, remembered or proposed."""
+    if params.get("mapping"):
+        return params["mapping"], "given"
+    found = remembered(params["kind"], headers)
+    if found:
+        return found, "remembered"
+    return auto_mapping(params["kind"], headers), "proposed"
+
+
 @contextlib.contextmanager
 def _opened(params: dict) -> Iterator[tuple]:
-    """``(table, planner)`` for the staged file of ``params`` (a temporary copy, removed after)."""
+    """``(table, planner, where the mapping came from)`` for the staged file of ``params``
+    (read from a temporary copy, removed after)."""
     ext = os.path.splitext(params["name"])[1]
     with tempfile.NamedTemporaryFile(suffix=ext) as copy:
         copy.write(get_storage().open(params["file_key"]))
@@ -113,7 +128,7 @@ def _opened(params: dict) -> Iterator[tuple]:
         try:
             table = open_table(copy.name, name=params["name"], sheet=params.get("sheet"),
                                max_bytes=int(current_app.config["IMPORT_MAX_BYTES"]))  # fmt: skip
-            mapping = params.get("mapping") or auto_mapping(params["kind"], table.headers)
+            mapping, source = _mapping(params, table.headers)
             target = check_mapping(params["kind"], mapping, table.headers)
         except (ImportRefused, ValueError) as exc:
             raise JobError(str(exc)) from None
@@ -122,7 +137,8 @@ def _opened(params: dict) -> Iterator[tuple]:
         )
         stock_only = params["kind"] == "stock"
         try:
-            yield table, Planner(checker, stock_only=stock_only, mode=params.get("mode") or "set")
+            planner = Planner(checker, stock_only=stock_only, mode=params.get("mode") or "set")
+            yield table, planner, source
         except ImportRefused as exc:  # found part-way (bad bytes on line 90,000)
             raise JobError(str(exc)) from None
 
@@ -130,7 +146,12 @@ def _opened(params: dict) -> Iterator[tuple]:
 def run_dry_run(job: Job) -> None:
     """The ``import_dry_run`` kind (see the module docstring)."""
     job_id, size, storage = job.id, int(current_app.config["JOB_BATCH_SIZE"]), get_storage()
-    with _opened(job.params) as (table, planner), tempfile.TemporaryFile() as errors:
+    with _opened(job.params) as (table, planner, source), tempfile.TemporaryFile() as errors:
+        mapping = planner.checker.mapping
+        if source == "given":  # chosen (the map step, --mapping): remembered
+            remember(job.params["kind"], table.headers, mapping, job.user_id)
+        else:  # the remembered or proposed one, which the apply must use too
+            job.params = {**job.params, "mapping": mapping, "mapping_from": source}
         text = io.TextIOWrapper(errors, encoding="utf-8-sig", newline="")
         report = Report(table.headers, text)
         done = 0
@@ -169,7 +190,7 @@ def run_apply(job: Job) -> None:
         raise JobCancelled
     db.session.commit()
     done, size = job.done or 0, int(current_app.config["JOB_BATCH_SIZE"])
-    with _opened(params) as (table, planner):
+    with _opened(params) as (table, planner, _):
         target, mapping = planner.target, planner.checker.mapping
         for batch in batches(table.rows, size):
             planner.remember(r for r in batch if r[0] <= last)  # applied before a restart
