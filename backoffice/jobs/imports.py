@@ -41,6 +41,7 @@ from backoffice.models import Job, User
 from backoffice.services import audit
 from backoffice.services.imports import ImportRefused, open_table
 from backoffice.services.imports.apply import write_batch
+from backoffice.services.imports.checked import CheckedWriter, kept_rows
 from backoffice.services.imports.fields import auto_mapping, check_mapping
 from backoffice.services.imports.memory import remember, remembered
 from backoffice.services.imports.plan import Planner, batches
@@ -146,7 +147,11 @@ def _opened(params: dict) -> Iterator[tuple]:
 def run_dry_run(job: Job) -> None:
     """The ``import_dry_run`` kind (see the module docstring)."""
     job_id, size, storage = job.id, int(current_app.config["JOB_BATCH_SIZE"]), get_storage()
-    with _opened(job.params) as (table, planner, source), tempfile.TemporaryFile() as errors:
+    with (
+        contextlib.ExitStack() as stack,
+        _opened(job.params) as (table, planner, source),
+        tempfile.TemporaryFile() as errors,
+    ):
         mapping = planner.checker.mapping
         if source == "given":  # chosen (the map step, --mapping): remembered
             remember(job.params["kind"], table.headers, mapping, job.user_id)
@@ -154,9 +159,13 @@ def run_dry_run(job: Job) -> None:
             job.params = {**job.params, "mapping": mapping, "mapping_from": source}
         text = io.TextIOWrapper(errors, encoding="utf-8-sig", newline="")
         report = Report(table.headers, text)
+        kept = stack.enter_context(tempfile.TemporaryFile())
+        writer = CheckedWriter(kept)
         done = 0
         for batch in batches(table.rows, size):
-            report.add(planner.classify(batch))
+            checked = planner.check(batch)
+            writer.write(checked)
+            report.add(planner.classify(checked))
             done += len(batch)
             record_progress(job, done)
             db.session.commit()
@@ -170,16 +179,22 @@ def run_dry_run(job: Job) -> None:
             errors_key = f"imports/{job_id}-{token}-errors.csv"
             storage.save_file(errors_key, errors, "text/csv")
         text.detach()
+        kept.seek(0)
+        checked_key = f"imports/{job_id}-{token}-checked.jsonl"
+        storage.save_file(checked_key, kept, "application/jsonl")
     key = f"imports/{job_id}-{token}.json"
     storage.save(key, report.to_json(), "application/json")
-    job.checkpoint = {"counts": dict(report.counts), "errors_key": errors_key}
+    job.checkpoint = {"counts": dict(report.counts), "errors_key": errors_key,
+                      "checked_key": checked_key,
+                      "checked_sha256": writer.digest.hexdigest()}  # fmt: skip
     finish_job(job, result_key=key, summary=f"{job.summary}: {report.summary()}")
 
 
 def run_apply(job: Job) -> None:
     """The ``import_apply`` kind, resumable (see the module docstring)."""
     job_id, params, summary = job.id, dict(job.params), job.summary
-    counts = fresh_counts(db.session.get(Job, params["dry_run"]), params)
+    dry_run = db.session.get(Job, params["dry_run"])
+    counts = fresh_counts(dry_run, params)
     if counts.get("error") and not params.get("skip_errors"):
         raise JobError(f"{counts['error']:,} rows are in error; nothing was imported.")
     actor = db.session.get(User, job.user_id) if job.user_id is not None else None
@@ -190,11 +205,11 @@ def run_apply(job: Job) -> None:
         raise JobCancelled
     db.session.commit()
     done, size = job.done or 0, int(current_app.config["JOB_BATCH_SIZE"])
-    with _opened(params) as (table, planner, _):
+    with _opened(params) as (table, planner, _), tempfile.TemporaryFile() as kept:
         target, mapping = planner.target, planner.checker.mapping
-        for batch in batches(table.rows, size):
-            planner.remember(r for r in batch if r[0] <= last)  # applied before a restart
-            todo = [r for r in batch if r[0] > last]
+        for batch in _checked_batches(dry_run.checkpoint, table, planner, kept, size):
+            planner.remember(r for r in batch if r.line <= last)  # applied before a restart
+            todo = [r for r in batch if r.line > last]
             if not todo:
                 continue
             classified = planner.classify(todo)
@@ -204,7 +219,7 @@ def run_apply(job: Job) -> None:
             written.update(c.cls for c in classified if c.cls in ("unchanged", "error"))
             conflicts = [*checkpoint.get("conflicts", []), *outcome.conflicts][:CONFLICTS_KEPT]
             done += len(todo)
-            checkpoint = {**checkpoint, "line": todo[-1][0], "counts": dict(written),
+            checkpoint = {**checkpoint, "line": todo[-1].line, "counts": dict(written),
                           "conflicts": conflicts}  # fmt: skip
             if not own_job(job_id, attempt, checkpoint=checkpoint, done=done):
                 db.session.rollback()
@@ -219,6 +234,15 @@ def run_apply(job: Job) -> None:
                  "conflicts": checkpoint.get("conflicts", [])},
     )  # fmt: skip
     finish_job(db.session.get(Job, job_id), result_key=None, summary=f"{summary}: {text}")
+
+
+def _checked_batches(dry_run: dict, table, planner, kept, size: int) -> Iterator[list]:
+    """The file's rows as its dry run checked them, in batches (a dry run that kept none:
+    the file read and checked again)."""
+    if not (dry_run or {}).get("checked_key"):
+        yield from (planner.check(batch) for batch in batches(table.rows, size))
+        return
+    yield from batches(kept_rows(dry_run["checked_key"], dry_run["checked_sha256"], kept), size)
 
 
 def counts_text(counts: dict) -> str:

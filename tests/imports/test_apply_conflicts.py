@@ -24,7 +24,7 @@ def classify(kind, headers, lines, mode="set"):
     mapping = auto_mapping(kind, headers)
     target = check_mapping(kind, mapping, headers)
     planner = Planner(RowChecker(target, mapping, headers), stock_only=kind == "stock", mode=mode)
-    return target, planner.classify(list(enumerate(lines, start=2)))
+    return target, planner.classify(planner.check(list(enumerate(lines, start=2))))
 
 
 def sold_meanwhile(sku: str, units: int) -> None:

@@ -1,19 +1,22 @@
 """The import's faster ways through the same rules give the same answers.
 
 ``RowChecker.value`` remembers each distinct cell's outcome and hands the form field a
-light one-value form data; ``SeenKeys`` holds the file's keys as hashes. Each is
-compared here with the plain way on inputs chosen to be awkward.
+light one-value form data; ``SeenKeys`` holds the file's keys as hashes; the apply reads
+the rows its dry run checked instead of checking them again. Each is compared here with
+the plain way on inputs chosen to be awkward.
 """
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from backoffice.services.imports.fields import BOOK, PRODUCT
+from backoffice.services.imports.checked import CheckedWriter, read_checked
+from backoffice.services.imports.fields import BOOK, PRODUCT, auto_mapping, check_mapping
 from backoffice.services.imports.rows import _NO, _YES, RowChecker
 from backoffice.services.imports.seen import SeenKeys
 
@@ -76,3 +79,29 @@ def test_seen_keys_answer_as_a_dict_would():
     for line, key in enumerate(keys, start=2):
         assert seen.first_line(key, line) == first.setdefault(key, line)
     assert len(seen) == len(first)
+
+
+def test_kept_checked_rows_read_back_as_they_were_checked(app):
+    headers = ["ISBN", "Title", "Author", "Year", "Price", "Stock", "Available"]
+    lines = [
+        ["0-306-40615-2", "Dune", "Herbert", "1965", "9.50", "3", "yes"],
+        ["9780140449136", "Crime", "Dostoevsky", "", "12", "0", "no"],
+        ["bad", "", "Nobody", "1200", "free", "-1", "maybe"],
+        ["", "Keyless", "X", "2000", "1", "1", ""],
+    ]
+    with app.test_request_context():
+        mapping = auto_mapping("book", headers)
+        target = check_mapping("book", mapping, headers)
+        checker = RowChecker(target, mapping, headers, clear_empty=True)
+        checked = [checker.check(n, cells) for n, cells in enumerate(lines, start=2)]
+        out = io.BytesIO()
+        CheckedWriter(out).write(checked)
+        out.seek(0)
+        back = list(read_checked(out))
+    assert [(r.line, r.key, r.values, r.errors) for r in back] == [
+        (r.line, r.key, r.values, r.errors) for r in checked
+    ]
+    assert [type(v) for v in back[0].values.values()] == [
+        type(v) for v in checked[0].values.values()
+    ]
+    assert checked[2].errors  # the bad row's errors came back too

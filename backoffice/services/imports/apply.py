@@ -147,14 +147,25 @@ def _insert(target: Target, rows: list[dict]) -> int:
 
 
 def _driver_rows(table, names: list[str], values: list[dict]):
-    """Each row's values in the order of ``names``, as SQLAlchemy would bind them."""
+    """Each row's values in the order of ``names``, as SQLAlchemy would bind them.
+
+    A value shared by every row (the timestamps) is converted once.
+    """
     dialect = db.session.get_bind().dialect
     processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    shared = {}
+    for name, process in zip(names, processors, strict=True):
+        first = values[0].get(name)
+        if process and all(row.get(name) is first for row in values):
+            shared[name] = process(first)
+    steps = [(name, None if name in shared else process)
+             for name, process in zip(names, processors, strict=True)]  # fmt: skip
     for row in values:
         yield [
-            process(row.get(name)) if process else row.get(name)
-            for name, process in zip(names, processors, strict=True)
-        ]
+            shared[name] if name in shared else process(row.get(name)) if process
+            else row.get(name)
+            for name, process in steps
+        ]  # fmt: skip
 
 
 def _update_fields(target: Target, updates: list[Classified]) -> None:

@@ -45,16 +45,18 @@ class Planner:
         #: key → first line that used it (duplicates are errors on later lines)
         self.seen = SeenKeys()
 
-    def remember(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+    def remember(self, rows: Iterable[Checked]) -> None:
         """Note the keys of rows already applied (a resumed apply skips them)."""
-        for line, cells in rows:
-            row = self.checker.check(line, cells)
+        for row in rows:
             if row.key is not None:
-                self.seen.first_line(row.key, line)
+                self.seen.first_line(row.key, row.line)
 
-    def classify(self, batch: list[tuple[int, list[str]]]) -> list[Classified]:
-        """The rows of ``batch`` classified (one SELECT for the whole batch)."""
-        checked = [self.checker.check(line, cells) for line, cells in batch]
+    def check(self, batch: list[tuple[int, list[str]]]) -> list[Checked]:
+        """The rows of ``batch`` checked (no database: see ``checked``)."""
+        return [self.checker.check(line, cells) for line, cells in batch]
+
+    def classify(self, checked: list[Checked]) -> list[Classified]:
+        """The checked rows of a batch classified (one SELECT for the whole batch)."""
         existing = self._existing({row.key for row in checked if row.key is not None})
         return [self._one(row, existing) for row in checked]
 
