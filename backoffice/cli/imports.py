@@ -3,9 +3,12 @@
 The same code as the admin's: the file is staged in the Storage, then the dry-run job and
 (unless ``--dry-run``) the apply job run here, in this process, through the worker's own
 task body (``runner.run_job``), so their checks, batches, checkpoints and audit entry are
-the worker's. If this process dies during the apply, a worker resumes the job. The error
-rows are written next to the file (``FILE.errors.csv``); the exit status is 1 when any
-row is in error, and then nothing is written unless ``--skip-errors``.
+the worker's. If this process dies during the apply, a worker resumes the job. Without
+``--mapping`` the columns are those remembered for these headers or this kind
+(``services.imports.memory``), else proposed from the headers; a ``--mapping`` is
+remembered in turn. The error rows are written next to the file (``FILE.errors.csv``);
+the exit status is 1 when any row is in error, and then nothing is written unless
+``--skip-errors``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from backoffice.cli.progress import run_with_progress, wants_progress
 from backoffice.extensions import db
 from backoffice.jobs import imports
-from backoffice.jobs.runner import JobError, run_job
+from backoffice.jobs.runner import JobError
 from backoffice.models import Job
 from backoffice.services.imports.fields import KINDS
 from backoffice.storage import get_storage
@@ -36,9 +40,9 @@ def _mapping(text: str | None) -> dict | None:
     return mapping
 
 
-def _ran(job_id: int) -> Job:
+def _ran(job_id: int, label: str, total: int | None, show: bool) -> Job:
     """Run the job here (the worker's task body) and return how it ended."""
-    run_job(job_id)
+    run_with_progress(job_id, label, total, show)
     db.session.expire_all()
     job = db.session.get(Job, job_id)
     if job.state != "done":
@@ -61,10 +65,17 @@ def _ran(job_id: int) -> Job:
 @click.option("--clear-empty", is_flag=True, help="Empty cells clear values (default: left alone).")
 @click.option("--dry-run", is_flag=True, help="Check and classify every row; write nothing.")
 @click.option("--skip-errors", is_flag=True, help="Import the good rows even if some are in error.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Draw progress on stderr (default: only when stderr is a terminal).",
+)
 @with_appcontext
-def import_command(kind, path, mapping, mode, sheet, clear_empty, dry_run, skip_errors) -> None:
+def import_command(
+    kind, path, mapping, mode, sheet, clear_empty, dry_run, skip_errors, progress
+) -> None:
     """Import products, books or a stock list from a CSV or XLSX file."""
-    mapping = _mapping(mapping)
+    mapping, show = _mapping(mapping), wants_progress(progress)
     with path.open("rb") as fh:
         staged = imports.stage_file(fh, path.name)
     job = imports.start_dry_run(
@@ -72,7 +83,10 @@ def import_command(kind, path, mapping, mode, sheet, clear_empty, dry_run, skip_
         clear_empty=clear_empty, sheet=sheet, enqueue=False,
     )  # fmt: skip
     db.session.commit()
-    checked = _ran(job.id)
+    checked = _ran(job.id, "Checking", None, show)
+    if checked.params.get("mapping_from"):
+        columns = ", ".join(f"{f} ← {h}" for f, h in checked.params["mapping"].items())
+        click.echo(f"Columns ({checked.params['mapping_from']}): {columns}")
     counts = checked.checkpoint["counts"]
     click.echo(f"{path.name} (sha256 {staged['sha256'][:12]}…): {checked.summary.split(': ')[-1]}")
     if checked.checkpoint.get("errors_key"):
@@ -89,6 +103,8 @@ def import_command(kind, path, mapping, mode, sheet, clear_empty, dry_run, skip_
     except JobError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    applied = _ran(apply.id)
-    click.echo(f"Imported: {applied.summary.split(': ')[-1]}")
+    applied = _ran(apply.id, "Importing", sum(counts.values()), show)
+    click.echo(f"Imported: {imports.counts_text(applied.checkpoint['counts'])}")
+    for row in applied.checkpoint.get("conflicts", []):
+        click.echo(f"Left alone, line {row['line']} ({row['key']}): {row['reason']}", err=True)
     raise SystemExit(1 if counts["error"] else 0)

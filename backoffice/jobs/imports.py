@@ -1,14 +1,18 @@
 """Imports as jobs: a dry run that classifies every row, and an apply that writes them.
 
 The file is staged in the Storage under ``imports/`` with its SHA-256 (``stage_file``:
-every web node and worker reads the same bytes). ``import_dry_run`` reads it, checks and
-classifies each row (``services.imports``) batch by batch with progress, and keeps the
-report (JSON) as its result and the error rows (CSV) next to it; its counts go in its
+every web node and worker reads the same bytes). ``import_dry_run`` reads it with the
+mapping it was given (remembered for the next import: ``services.imports.memory``), else
+the one remembered for these headers or this kind, else the one proposed from the
+headers (written into its params, so its apply uses the same); it checks and classifies
+each row (``services.imports``) batch by batch with progress, and keeps the report
+(JSON) as its result and the error rows (CSV) next to it; its counts go in its
 checkpoint. Staged files, reports and error rows leave the Storage after ``KEEP`` (24 h,
 an hourly task). ``import_apply`` needs a done dry run of the same file hash, kind, mapping
 and mode, at most ``FRESH`` old; it classifies again (the database may have moved) and
 writes each batch together with its checkpoint (the last line written, the running
-counts) in one transaction under the job's attempt number (``bulk.own_job``): a killed
+counts, the first ``CONFLICTS_KEPT`` rows left alone whole because their stock moved)
+in one transaction under the job's attempt number (``bulk.own_job``): a killed
 worker's job resumes after the last batch that landed, never writing a row twice.
 At the end ONE audit entry says who imported which file (name and hash), with which
 mapping and mode, and the counts.
@@ -37,7 +41,9 @@ from backoffice.models import Job, User
 from backoffice.services import audit
 from backoffice.services.imports import ImportRefused, open_table
 from backoffice.services.imports.apply import write_batch
+from backoffice.services.imports.checked import CheckedWriter, kept_rows
 from backoffice.services.imports.fields import auto_mapping, check_mapping
+from backoffice.services.imports.memory import remember, remembered
 from backoffice.services.imports.plan import Planner, batches
 from backoffice.services.imports.report import Report
 from backoffice.services.imports.rows import RowChecker
@@ -49,6 +55,8 @@ APPLY = "import_apply"
 FRESH = dt.timedelta(hours=1)
 #: How long staged files, reports and error rows stay in the Storage.
 KEEP = dt.timedelta(hours=24)
+#: How many conflict rows (line, key, reason) the apply keeps for its page and audit entry.
+CONFLICTS_KEPT = 100
 #: The parameters a dry run and its apply must share.
 SAME = ("file_key", "sha256", "kind", "mapping", "mode", "clear_empty", "sheet")
 
@@ -100,9 +108,20 @@ def fresh_counts(dry_run: Job | None, params: dict) -> dict:
     return dict((dry_run.checkpoint or {}).get("counts") or {})
 
 
+def _mapping(params: dict, headers: list[str]) -> tuple[dict, str]:
+    """The mapping to use and where it came from: given, remembered or proposed."""
+    if params.get("mapping"):
+        return params["mapping"], "given"
+    found = remembered(params["kind"], headers)
+    if found:
+        return found, "remembered"
+    return auto_mapping(params["kind"], headers), "proposed"
+
+
 @contextlib.contextmanager
 def _opened(params: dict) -> Iterator[tuple]:
-    """``(table, planner)`` for the staged file of ``params`` (a temporary copy, removed after)."""
+    """``(table, planner, where the mapping came from)`` for the staged file of ``params``
+    (read from a temporary copy, removed after)."""
     ext = os.path.splitext(params["name"])[1]
     with tempfile.NamedTemporaryFile(suffix=ext) as copy:
         copy.write(get_storage().open(params["file_key"]))
@@ -110,7 +129,7 @@ def _opened(params: dict) -> Iterator[tuple]:
         try:
             table = open_table(copy.name, name=params["name"], sheet=params.get("sheet"),
                                max_bytes=int(current_app.config["IMPORT_MAX_BYTES"]))  # fmt: skip
-            mapping = params.get("mapping") or auto_mapping(params["kind"], table.headers)
+            mapping, source = _mapping(params, table.headers)
             target = check_mapping(params["kind"], mapping, table.headers)
         except (ImportRefused, ValueError) as exc:
             raise JobError(str(exc)) from None
@@ -119,7 +138,8 @@ def _opened(params: dict) -> Iterator[tuple]:
         )
         stock_only = params["kind"] == "stock"
         try:
-            yield table, Planner(checker, stock_only=stock_only, mode=params.get("mode") or "set")
+            planner = Planner(checker, stock_only=stock_only, mode=params.get("mode") or "set")
+            yield table, planner, source
         except ImportRefused as exc:  # found part-way (bad bytes on line 90,000)
             raise JobError(str(exc)) from None
 
@@ -127,12 +147,25 @@ def _opened(params: dict) -> Iterator[tuple]:
 def run_dry_run(job: Job) -> None:
     """The ``import_dry_run`` kind (see the module docstring)."""
     job_id, size, storage = job.id, int(current_app.config["JOB_BATCH_SIZE"]), get_storage()
-    with _opened(job.params) as (table, planner), tempfile.TemporaryFile() as errors:
+    with (
+        contextlib.ExitStack() as stack,
+        _opened(job.params) as (table, planner, source),
+        tempfile.TemporaryFile() as errors,
+    ):
+        mapping = planner.checker.mapping
+        if source == "given":  # chosen (the map step, --mapping): remembered
+            remember(job.params["kind"], table.headers, mapping, job.user_id)
+        else:  # the remembered or proposed one, which the apply must use too
+            job.params = {**job.params, "mapping": mapping, "mapping_from": source}
         text = io.TextIOWrapper(errors, encoding="utf-8-sig", newline="")
         report = Report(table.headers, text)
+        kept = stack.enter_context(tempfile.TemporaryFile())
+        writer = CheckedWriter(kept)
         done = 0
         for batch in batches(table.rows, size):
-            report.add(planner.classify(batch))
+            checked = planner.check(batch)
+            writer.write(checked)
+            report.add(planner.classify(checked))
             done += len(batch)
             record_progress(job, done)
             db.session.commit()
@@ -146,16 +179,22 @@ def run_dry_run(job: Job) -> None:
             errors_key = f"imports/{job_id}-{token}-errors.csv"
             storage.save_file(errors_key, errors, "text/csv")
         text.detach()
+        kept.seek(0)
+        checked_key = f"imports/{job_id}-{token}-checked.jsonl"
+        storage.save_file(checked_key, kept, "application/jsonl")
     key = f"imports/{job_id}-{token}.json"
     storage.save(key, report.to_json(), "application/json")
-    job.checkpoint = {"counts": dict(report.counts), "errors_key": errors_key}
+    job.checkpoint = {"counts": dict(report.counts), "errors_key": errors_key,
+                      "checked_key": checked_key,
+                      "checked_sha256": writer.digest.hexdigest()}  # fmt: skip
     finish_job(job, result_key=key, summary=f"{job.summary}: {report.summary()}")
 
 
 def run_apply(job: Job) -> None:
     """The ``import_apply`` kind, resumable (see the module docstring)."""
     job_id, params, summary = job.id, dict(job.params), job.summary
-    counts = fresh_counts(db.session.get(Job, params["dry_run"]), params)
+    dry_run = db.session.get(Job, params["dry_run"])
+    counts = fresh_counts(dry_run, params)
     if counts.get("error") and not params.get("skip_errors"):
         raise JobError(f"{counts['error']:,} rows are in error; nothing was imported.")
     actor = db.session.get(User, job.user_id) if job.user_id is not None else None
@@ -166,31 +205,49 @@ def run_apply(job: Job) -> None:
         raise JobCancelled
     db.session.commit()
     done, size = job.done or 0, int(current_app.config["JOB_BATCH_SIZE"])
-    with _opened(params) as (table, planner):
+    with _opened(params) as (table, planner, _), tempfile.TemporaryFile() as kept:
         target, mapping = planner.target, planner.checker.mapping
-        for batch in batches(table.rows, size):
-            planner.remember(r for r in batch if r[0] <= last)  # applied before a restart
-            todo = [r for r in batch if r[0] > last]
+        for batch in _checked_batches(dry_run.checkpoint, table, planner, kept, size):
+            planner.remember(r for r in batch if r.line <= last)  # applied before a restart
+            todo = [r for r in batch if r.line > last]
             if not todo:
                 continue
             classified = planner.classify(todo)
+            outcome = write_batch(target, classified, mode=params.get("mode") or "set")
             written = Counter(checkpoint["counts"])
-            written.update(write_batch(target, classified, mode=params.get("mode") or "set"))
+            written.update(outcome.counts)
             written.update(c.cls for c in classified if c.cls in ("unchanged", "error"))
+            conflicts = [*checkpoint.get("conflicts", []), *outcome.conflicts][:CONFLICTS_KEPT]
             done += len(todo)
-            checkpoint = {**checkpoint, "line": todo[-1][0], "counts": dict(written)}
+            checkpoint = {**checkpoint, "line": todo[-1].line, "counts": dict(written),
+                          "conflicts": conflicts}  # fmt: skip
             if not own_job(job_id, attempt, checkpoint=checkpoint, done=done):
                 db.session.rollback()
                 raise JobCancelled
             db.session.commit()
     final = checkpoint["counts"]
-    text = ", ".join(f"{n:,} {name}" for name, n in sorted(final.items())) or "nothing to do"
+    text = counts_text(final)
     audit.record(
         "import", model=target.model.__name__, summary=f"{summary}: {text}", actor=actor,
         changes={"file": params["name"], "sha256": params["sha256"], "mapping": mapping,
-                 "mode": params.get("mode"), "counts": final, "job": job_id},
+                 "mode": params.get("mode"), "counts": final, "job": job_id,
+                 "conflicts": checkpoint.get("conflicts", [])},
     )  # fmt: skip
     finish_job(db.session.get(Job, job_id), result_key=None, summary=f"{summary}: {text}")
+
+
+def _checked_batches(dry_run: dict, table, planner, kept, size: int) -> Iterator[list]:
+    """The file's rows as its dry run checked them, in batches (a dry run that kept none:
+    the file read and checked again)."""
+    if not (dry_run or {}).get("checked_key"):
+        yield from (planner.check(batch) for batch in batches(table.rows, size))
+        return
+    yield from batches(kept_rows(dry_run["checked_key"], dry_run["checked_sha256"], kept), size)
+
+
+def counts_text(counts: dict) -> str:
+    """An apply's counts for people: ``"2 created, 1 conflict: stock changed meanwhile ..."``."""
+    return ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items())) or "nothing to do"
 
 
 def remove_expired_imports() -> int:

@@ -1,7 +1,7 @@
 """All models, importable from one place.
 
-One module per area (users, catalog, orders, audit, sessions, jobs, api_keys); ``base.py`` holds the
-naming convention and UTC timestamps. Models may import only the base helpers
+One module per area (users, catalog, orders, audit, sessions, jobs, api_keys, imports);
+``base.py`` holds the naming convention and UTC timestamps. Models may import only the base helpers
 (extensions, clock): never services, admin or any door.
 """
 
@@ -9,6 +9,7 @@ from backoffice.models.api_keys import ApiKey, IdempotencyRecord
 from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
+from backoffice.models.imports import ImportMapping
 from backoffice.models.jobs import ACTIVE_STATES, JOB_STATES, Job
 from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
 from backoffice.models.sessions import UserSession
@@ -22,6 +23,7 @@ __all__ = [
     "AuditLog",
     "Book",
     "IdempotencyRecord",
+    "ImportMapping",
     "Job",
     "Order",
     "OrderItem",

@@ -17,6 +17,8 @@ from backoffice.services.outcome import Outcome
 
 #: The largest stock a row can hold (PostgreSQL INTEGER).
 MAX_STOCK = 2_147_483_647
+#: Why the stock guard left a row alone (``set_stock_if_unchanged``).
+STOCK_MOVED = "stock changed meanwhile (an order?)"
 
 
 def _update(model, ids: Select, *conditions, **values) -> int:
@@ -47,13 +49,21 @@ def adjust_stock(model, ids: Select, delta: int) -> Outcome:
     written as ``stock >= -delta`` (not ``stock + delta >= 0``) so the database never
     computes a sum that could overflow its integer.
     """
-    if delta >= 0:
-        fits, reason = model.stock <= MAX_STOCK - delta, f"stock would exceed {MAX_STOCK:,}"
-    else:
-        fits, reason = model.stock >= -delta, f"fewer than {-delta:,} in stock"
+    fits = model.stock <= MAX_STOCK - delta if delta >= 0 else model.stock >= -delta
+    reason = _misfit_reason(delta)
     misfits = count_rows(select(model.id).where(model.id.in_(ids.scalar_subquery()), ~fits))
     changed = _update(model, ids, fits, stock=model.stock + delta)
     return Outcome(changed, +Counter({reason: misfits}))
+
+
+def _misfit_reason(delta: int) -> str:
+    return f"stock would exceed {MAX_STOCK:,}" if delta >= 0 else f"fewer than {-delta:,} in stock"
+
+
+def stock_misfit(stock: int, delta: int) -> str | None:
+    """Why ``adjust_stock`` would refuse to add ``delta`` to ``stock`` (None: it fits)."""
+    fits = stock <= MAX_STOCK - delta if delta >= 0 else stock >= -delta
+    return None if fits else _misfit_reason(delta)
 
 
 def set_stock_if_unchanged(model, rows: list[tuple[int, int, int]]) -> Outcome:
@@ -73,7 +83,7 @@ def set_stock_if_unchanged(model, rows: list[tuple[int, int, int]]) -> Outcome:
     )
     params = [{"_id": i, "_seen": seen, "_wanted": wanted} for i, seen, wanted in rows]
     changed = db.session.execute(statement, params).rowcount
-    return Outcome(changed, +Counter({"stock changed meanwhile (an order?)": len(rows) - changed}))
+    return Outcome(changed, +Counter({STOCK_MOVED: len(rows) - changed}))
 
 
 def set_value(model, ids: Select, column: str, value: str) -> Outcome:

@@ -11,7 +11,7 @@ from backoffice.extensions import db
 from backoffice.models import AuditLog, Book
 from tests.imports.files import write_xlsx
 from tests.jobs.conftest import wait_ended
-from tests.support.http import csrf_from, post_form
+from tests.support.http import csrf_from, login, post_form
 
 URL = "/admin/import/"
 
@@ -74,6 +74,26 @@ def test_the_whole_flow_with_one_bad_row(app, staff_client, worker, tmp_path):
     assert '<option value="ISBN13" selected>' in staff_client.get(f"{URL}map").get_data(
         as_text=True
     )
+
+
+def test_the_chosen_mapping_is_remembered_in_the_database_for_everyone(
+    app, client, users, worker, tmp_path
+):
+    rows = [["Code", "Book", "Writer", "Cost"], ["9780306406157", "Dune", "Herbert", 9]]
+    path = write_xlsx(tmp_path / "odd.xlsx", rows)
+    assert login(client, "staff@example.com").status_code == 302
+    upload(client, path.read_bytes(), "odd.xlsx")
+    page = client.get(f"{URL}map").get_data(as_text=True)
+    assert '<option value="Code" selected>' not in page  # nothing proposes these headers
+    mapping = {"isbn": "Code", "title": "Book", "author": "Writer", "price": "Cost"}
+    started = post_form(client, f"{URL}map", mapping, token_from=f"{URL}map")
+    assert wait_ended(app, int(started.location.rstrip("/").split("/")[-1])).state == "done"
+    other = app.test_client()  # another person, another browser: no session shared
+    assert login(other, "admin@example.com").status_code == 302
+    upload(other, path.read_bytes(), "odd.xlsx")
+    page = other.get(f"{URL}map").get_data(as_text=True)
+    for header in mapping.values():
+        assert f'<option value="{header}" selected>' in page
 
 
 def test_a_refused_file_is_a_form_error_not_a_500(staff_client):

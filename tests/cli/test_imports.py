@@ -79,3 +79,21 @@ def test_refusals_are_one_line_errors(app, tmp_path):
     bad = run(app, "product", path, "--mapping", "[1]")
     assert bad.exit_code == 2
     assert "JSON object" in bad.output
+
+
+def test_progress_only_on_a_terminal_or_when_asked(app, tmp_path):
+    rows = [["SKU", "Name", "Price"], *([f"P-{i}", f"Item {i}", "2"] for i in range(30))]
+    path = write_csv(tmp_path / "cat.csv", rows)
+    quiet = run(app, "product", path)  # the runner's stderr is no terminal
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == ""
+    assert "Checking" not in quiet.output
+    assert "Importing" not in quiet.output
+    assert quiet.stdout.splitlines()[-1] == "Imported: 30 created"
+    again = write_csv(tmp_path / "again.csv", [*rows[:1], ["P-99", "More", "3"]])
+    shown = run(app, "product", again, "--progress")
+    assert shown.exit_code == 0, shown.output
+    assert "Checking 1 rows" in shown.stderr
+    assert "Importing" in shown.stderr
+    assert "Imported: 1 created" in shown.stdout
+    assert "Checking" not in shown.stdout

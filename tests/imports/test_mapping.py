@@ -40,7 +40,7 @@ def plan(kind, headers, lines, *, mode="set", clear_empty=False):
     target = check_mapping(kind, auto_mapping(kind, headers), headers)
     checker = RowChecker(target, auto_mapping(kind, headers), headers, clear_empty=clear_empty)
     planner = Planner(checker, stock_only=kind == "stock", mode=mode)
-    return planner.classify(list(enumerate(lines, start=2)))
+    return planner.classify(planner.check(list(enumerate(lines, start=2))))
 
 
 def test_products_classified_with_the_admin_forms_rules(app):

@@ -14,6 +14,7 @@ from backoffice.extensions import db
 from backoffice.jobs import imports
 from backoffice.jobs.runner import run_job
 from backoffice.models import Job, OrderItem, User
+from backoffice.services.catalog_bulk import STOCK_MOVED
 from backoffice.services.orders import OrderError, place_order
 from tests.imports.files import write_csv
 from tests.jobs.test_bulk_jobs import add_stock, stocks
@@ -81,10 +82,10 @@ def test_add_mode_loses_no_sale(app, users, tmp_path):
     units = sold(app)
     assert sum(units.values()) > 0, "no order was placed during the import: make it longer"
     assert job.checkpoint["counts"]["updated"] == ROWS
-    skipped = sum(
-        n for reason, n in job.checkpoint["counts"].items() if reason.startswith("skipped")
+    left = sum(
+        n for reason, n in job.checkpoint["counts"].items() if reason.startswith(("skip", "conf"))
     )
-    assert skipped == 0
+    assert left == 0
     assert stocks(app) == {pid: 5 + 3 - units.get(pid, 0) for pid in stocks(app)}
 
 
@@ -95,6 +96,9 @@ def test_set_mode_never_writes_over_a_sale(app, users, tmp_path):
     assert sum(units.values()) > 0
     final = stocks(app)
     assert min(final.values()) >= 0
+    counts = job.checkpoint["counts"]
+    assert counts["updated"] + counts.get(f"conflict: {STOCK_MOVED}", 0) == ROWS
+    assert len(job.checkpoint["conflicts"]) == min(100, ROWS - counts["updated"])
     for pid, stock in final.items():
         # written: 50 less what sold after the write; skipped: 5 less everything sold.
         assert stock == 5 - units.get(pid, 0) or 50 - units.get(pid, 0) <= stock <= 50

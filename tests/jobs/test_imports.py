@@ -193,3 +193,26 @@ def test_staged_files_expire_after_a_day(app, tmp_path):
         app.config["CLOCK"] = lambda: later
         assert imports.remove_expired_imports() == 1
         assert not get_storage().exists(key)
+
+
+def test_the_apply_uses_the_dry_runs_checked_rows_and_refuses_altered_ones(
+    app, users, catalogue, worker, tmp_path
+):
+    path = write_csv(tmp_path / "f.csv", [HEADERS, ["NEW", "Chair", "42", "3"]])
+    job = wait_ended(app, dry_run(app, users["staff"], path))
+    with app.app_context():
+        key = job.checkpoint["checked_key"]
+        kept = get_storage().open(key)
+        assert kept.startswith(b'[2,"NEW",{')
+        get_storage().save(key, kept.replace(b"Chair", b"Sofa!"), "application/jsonl")
+    refused = wait_ended(app, apply(app, users["staff"], job.id))
+    assert refused.state == "failed"
+    assert refused.error == "The dry run's checked rows do not match their hash: run it again."
+    with app.app_context():
+        get_storage().save(key, kept, "application/jsonl")
+    done = wait_ended(app, apply(app, users["staff"], job.id))
+    assert done.checkpoint["counts"] == {"created": 1}
+    with app.app_context():
+        get_storage().delete(key)
+    gone = wait_ended(app, apply(app, users["staff"], job.id))
+    assert gone.error == "The dry run's checked rows are gone: run it again."

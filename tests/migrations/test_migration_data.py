@@ -27,6 +27,7 @@ from backoffice.models import IdempotencyRecord, Order, OrderItem, Product
 from backoffice.services.api_keys import create_key
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
+from backoffice.services.imports.memory import remember
 from backoffice.services.users import create_user
 from tests.migrations.test_migrations import schema_drift
 from tests.support.databases import scratch_database
@@ -36,6 +37,7 @@ ACCOUNTS_REVISION = "364c42edadf9"  # users.erased_at; confirmable
 INITIAL_REVISION = "2148d5b27c81"
 API_KEYS_REVISION = "29440f1af0cc"  # api_keys; audit_log.api_key
 IDEMPOTENCY_REVISION = "3c2de7bca3da"  # idempotency_records
+IMPORT_MAPPINGS_REVISION = "d07c905cbcbe"  # import_mappings
 
 Snapshot = dict[str, tuple[list[str], list[dict]]]
 
@@ -247,3 +249,19 @@ def test_idempotency_revision_refuses_while_answers_are_recorded(migrated_app):
     upgrade()
     assert snapshot() == at_head
     assert schema_drift() == []
+
+
+def test_import_mappings_revision_refuses_while_mappings_are_remembered(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    remember("product", ["Code", "Label"], {"sku": "Code", "name": "Label"})
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == IMPORT_MAPPINGS_REVISION
+    assert "2 remembered import mapping(s)" in message
+    assert "roll back the code" in message
+    upgrade()
+    assert snapshot() == at_head

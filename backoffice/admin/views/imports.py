@@ -6,7 +6,8 @@ staged in the Storage with its SHA-256; the mapping starts the dry-run job; the 
 reads that job's report; Apply (POST, CSRF) starts the apply job, which itself refuses a
 dry run that is not fresh or not of the same file. A dry run is shown only to whoever
 may see the job (the Jobs page's row rule: your own, or everyone's for ``jobs.all``).
-The mapping last used is remembered per model in the session.
+The mapping chosen is remembered in the database (by the dry run, ``services.imports.memory``)
+for the same headers and for the model, and proposed at the next import, for everyone.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from backoffice.models import Job
 from backoffice.ranges import parse_id
 from backoffice.services.imports import ImportRefused, open_table
 from backoffice.services.imports.fields import KINDS, auto_mapping, check_mapping, kind_fields
+from backoffice.services.imports.memory import remembered
 from backoffice.storage import get_storage
 from backoffice.storage.base import KeyNotFound
 from backoffice.validation import strip_filter
@@ -99,13 +101,11 @@ class ImportView(SecuredMixin, BaseView):
 
     @expose("/map", methods=["GET", "POST"])
     def map_view(self):
-        """Step 2: each field's column (proposed from the headers, or as last time)."""
+        """Step 2: each field's column (as last time for these headers or this model, or
+        proposed from the headers)."""
         staged = self._staged()
         kind, headers = staged["kind"], staged["headers"]
-        remembered = session.get("import_mappings", {}).get(kind, {})
-        proposed = {f: h for f, h in remembered.items() if h in headers} or auto_mapping(
-            kind, headers
-        )
+        proposed = remembered(kind, headers) or auto_mapping(kind, headers)
         error = None
         if request.method == "POST":
             # CSRFProtect (global) has checked the token before this runs.
@@ -119,7 +119,6 @@ class ImportView(SecuredMixin, BaseView):
             except ValueError as exc:
                 error, proposed = str(exc), mapping
             else:
-                session["import_mappings"] = {**session.get("import_mappings", {}), kind: mapping}
                 job = imports.start_dry_run(
                     {k: staged[k] for k in ("file_key", "name", "sha256", "size")}, kind=kind,
                     user=current_user._get_current_object(), mapping=mapping, mode=staged["mode"],

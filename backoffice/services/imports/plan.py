@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select
 from backoffice.extensions import db
 from backoffice.services.imports.fields import Target
 from backoffice.services.imports.rows import Checked, RowChecker
+from backoffice.services.imports.seen import SeenKeys
 
 CLASSES = ("new", "update", "unchanged", "error")
 
@@ -42,18 +43,20 @@ class Planner:
         self.stock_only = stock_only
         self.mode = mode
         #: key → first line that used it (duplicates are errors on later lines)
-        self.seen: dict[str, int] = {}
+        self.seen = SeenKeys()
 
-    def remember(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+    def remember(self, rows: Iterable[Checked]) -> None:
         """Note the keys of rows already applied (a resumed apply skips them)."""
-        for line, cells in rows:
-            row = self.checker.check(line, cells)
+        for row in rows:
             if row.key is not None:
-                self.seen.setdefault(row.key, line)
+                self.seen.first_line(row.key, row.line)
 
-    def classify(self, batch: list[tuple[int, list[str]]]) -> list[Classified]:
-        """The rows of ``batch`` classified (one SELECT for the whole batch)."""
-        checked = [self.checker.check(line, cells) for line, cells in batch]
+    def check(self, batch: list[tuple[int, list[str]]]) -> list[Checked]:
+        """The rows of ``batch`` checked (no database: see ``checked``)."""
+        return [self.checker.check(line, cells) for line, cells in batch]
+
+    def classify(self, checked: list[Checked]) -> list[Classified]:
+        """The checked rows of a batch classified (one SELECT for the whole batch)."""
         existing = self._existing({row.key for row in checked if row.key is not None})
         return [self._one(row, existing) for row in checked]
 
@@ -74,7 +77,7 @@ class Planner:
 
     def _one(self, row: Checked, existing: dict) -> Classified:
         if row.key is not None:
-            first = self.seen.setdefault(row.key, row.line)
+            first = self.seen.first_line(row.key, row.line)
             if first != row.line:
                 row.errors.append((self.target.key, f"Repeats the key of line {first}."))
         if row.errors:

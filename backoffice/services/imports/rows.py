@@ -10,16 +10,29 @@ database means "update", decided for a whole batch at once, not one SELECT per r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask import Flask, current_app
-from werkzeug.datastructures import MultiDict
 
 from backoffice.services.imports.fields import Target
 
 _YES = {"yes", "y", "true", "1", "x", "on", "oui", "ja"}
 _NO = {"no", "n", "false", "0", "off", "non", "nein"}
+#: How many distinct cells of one column ``RowChecker`` remembers the outcome of.
+MEMO_SIZE = 10_000
+#: Values safe to hand out again (nothing a caller could change in place).
+_IMMUTABLE = (str, int, float, Decimal, bool, dt.date, type(None))
+
+
+class _Cell(dict):
+    """Form data holding one field's one value: all ``Field.process`` asks of a ``MultiDict``
+    (``in`` and ``getlist``), without building one per cell."""
+
+    def getlist(self, key):
+        return [self[key]] if key in self else []
 
 
 def register_row_forms(app: Flask, forms: dict[str, Callable[[], type]]) -> None:
@@ -53,9 +66,27 @@ class RowChecker:
         key_field = self.form[target.key]
         # The one rule left out (see the module docstring): Flask-Admin's Unique.
         key_field.validators = [v for v in key_field.validators if type(v).__name__ != "Unique"]
+        self._memo: dict[str, dict[str, tuple]] = {}
 
     def value(self, name: str, raw: str) -> tuple[object, str | None]:
-        """``(value, None)`` or ``(None, message)`` for ``raw`` in the form field ``name``."""
+        """``(value, None)`` or ``(None, message)`` for ``raw`` in the form field ``name``.
+
+        A field's rules look at its own value only (the one rule that reads the
+        database, the unique key, is left out), so the outcome for a given cell is the
+        same every time: up to ``MEMO_SIZE`` distinct cells per column are remembered
+        (categories, prices, stock figures and yes/no repeat down a supplier's file).
+        """
+        memo = self._memo.setdefault(name, {})
+        known = memo.get(raw)
+        if known is not None:
+            return known
+        outcome = self._checked(name, raw)
+        if len(memo) < MEMO_SIZE and isinstance(outcome[0], _IMMUTABLE):
+            memo[raw] = outcome
+        return outcome
+
+    def _checked(self, name: str, raw: str) -> tuple[object, str | None]:
+        """``value`` without the memo: the form field's own ``process`` and ``validate``."""
         form_field = self.form[name]
         if form_field.type == "BooleanField" and raw:
             word = raw.casefold()
@@ -64,7 +95,7 @@ class RowChecker:
             raw = "y" if word in _YES else "false"
         # An empty value is sent as no value at all: the field's Optional (or required)
         # rule then decides, not the number parser ("Not a valid integer value").
-        form_field.process(MultiDict({name: raw} if raw else {}))
+        form_field.process(_Cell({name: raw} if raw else {}))
         if not form_field.validate(self.form):
             return None, " ".join(str(e) for e in form_field.errors)
         return form_field.data, None
