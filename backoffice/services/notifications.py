@@ -24,6 +24,7 @@ from sqlalchemy import Insert, and_, case, insert, literal, null, select
 from backoffice import clock
 from backoffice.after_commit import Held
 from backoffice.models import OrderNotification, User, utcnow
+from backoffice.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,21 @@ def queue_rows(moved, target: str, *, reason: str | None = None) -> Insert:
     ]  # fmt: skip
     _KICK.add(True)
     return insert(OrderNotification).from_select(names, rows)
+
+
+def set_shipping_updates(user: User, wanted: bool) -> None:
+    """The customer's choice of shipping mails (shipped, delivered); audited. Does not commit."""
+    before = bool(user.shipping_updates)
+    if before == bool(wanted):
+        return
+    user.shipping_updates = bool(wanted)
+    audit.record(
+        "update",
+        model="User",
+        object_id=user.id,
+        changes={"shipping_updates": {"before": before, "after": bool(wanted)}},
+        summary="Shipping updates turned " + ("on" if wanted else "off"),
+    )
 
 
 def changed_by() -> str | None:

@@ -142,3 +142,41 @@ def test_an_api_transition_sends_the_mail(app, catalog, full_key, outbox):
 def _customer(app) -> int:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == "customer@example.com"))
+
+
+def test_the_cli_moves_an_order_and_the_customer_gets_the_mail(app, catalog, outbox):
+    oid = catalog["order"]
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["order-status", str(oid), "paid"]).exit_code == 0
+    result = runner.invoke(
+        args=["order-status", str(oid), "shipped", "--carrier", "DHL", "--tracking-number", "JD01"]
+    )
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(args=["order-status", str(oid), "paid"])
+    assert refused.exit_code == 1
+    assert "already" in refused.output or "cannot go back" in refused.output
+    subjects = [m.subject for m in outbox]
+    assert subjects == [f"Order #{oid}: payment received", f"Order #{oid} is on its way"]
+    assert "JD01" in outbox[1].body
+
+
+def test_a_customer_turns_shipping_updates_off_under_account(app, customer_client, catalog, outbox):
+    from tests.support.http import csrf_token
+
+    page = customer_client.get("/account/").text
+    assert "Shipping updates are up to you" in page
+    token = csrf_token(customer_client, "/account/")
+    data = {"csrf_token": token, "shipping_updates": "off"}
+    response = customer_client.post("/account/notifications", data=data)
+    assert response.status_code == 302
+    assert customer_client.post("/account/notifications", data={}).status_code == 400
+    missing = customer_client.post("/account/notifications", data={"csrf_token": token})
+    assert missing.status_code == 400  # no choice is no change
+    oid = catalog["order"]
+    with app.app_context():
+        assert db.session.get(User, _customer(app)).shipping_updates is False
+        for step in ("paid", "shipped", "delivered"):
+            change_status(oid, step)
+        db.session.commit()
+    assert [m.subject for m in outbox] == [f"Order #{oid}: payment received"]  # paid only
+    assert [r[2] for r in rows(app)] == ["sent", "skipped", "skipped"]
