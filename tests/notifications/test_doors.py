@@ -180,3 +180,35 @@ def test_a_customer_turns_shipping_updates_off_under_account(app, customer_clien
         db.session.commit()
     assert [m.subject for m in outbox] == [f"Order #{oid}: payment received"]  # paid only
     assert [r[2] for r in rows(app)] == ["sent", "skipped", "skipped"]
+
+
+@pytest.mark.config(BULK_INLINE_LIMIT=1000)
+def test_a_big_bulk_move_only_writes_rows_and_queues_one_task(app, staff_client, catalog):
+    # No worker: the request's whole cost is one INSERT ... SELECT and one queued task.
+    with app.app_context():
+        customer = _customer(app)
+        orders = [Order(user_id=customer, shipping_address="1 High Street") for _ in range(500)]
+        db.session.add_all(orders)
+        db.session.commit()
+    huey = app.extensions["huey"]
+    before = huey.pending_count()
+    response = bulk(staff_client, "order", "mark_paid", query="?flt0_status_equals=pending")
+    assert "501 changed" in flashed(staff_client, response)
+    assert huey.pending_count() == before + 1
+    assert {r[2] for r in rows(app)} == {"pending"}
+    assert len(rows(app)) == 501
+
+
+@pytest.mark.config(MAIL_RATE_LIMIT=240)  # one every 0.25 s
+def test_mails_leave_at_the_rate_limit(app, catalog, outbox):
+    import time
+
+    customer = _customer(app)
+    ids = [place(app, customer, [(catalog["product"], 1)]) for _ in range(5)]
+    with app.app_context():
+        started = time.monotonic()
+        for oid in ids:
+            change_status(oid, "paid")
+        db.session.commit()
+    assert len(outbox.sent()) == 5
+    assert time.monotonic() - started >= 4 * 0.25
