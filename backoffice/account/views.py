@@ -18,6 +18,7 @@ from backoffice.ranges import int_range, page_number
 from backoffice.services.accounts import AccountError
 from backoffice.services.erasure import erase_user
 from backoffice.services.notifications import set_shipping_updates
+from backoffice.services.order_timeline import customer_timeline
 from backoffice.services.profiles import OWN_FIELDS, update_profile
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -98,11 +99,13 @@ def orders():
 def order(order_id: int):
     """One own order; anybody else's is a 404."""
     found = db.session.scalar(
-        _own_orders().where(Order.id == order_id).options(joinedload(Order.user))
+        _own_orders()
+        .where(Order.id == order_id)
+        .options(joinedload(Order.user), selectinload(Order.notifications))
     )
     if found is None:
         abort(404)
-    return render_template("account/order.html", order=found)
+    return render_template("account/order.html", order=found, timeline=customer_timeline(found))
 
 
 @bp.post("/delete")

@@ -10,7 +10,7 @@ from backoffice.models.audit import AuditLog
 from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
 from backoffice.models.jobs import ACTIVE_STATES, JOB_STATES, Job
-from backoffice.models.notifications import NOTIFICATION_STATES, OrderNotification
+from backoffice.models.notifications import NOTIFICATION_STATES, OrderNote, OrderNotification
 from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
 from backoffice.models.sessions import UserSession
 from backoffice.models.users import Role, User, UserProfile, ensure_profile, new_uniquifier
@@ -27,6 +27,7 @@ __all__ = [
     "Job",
     "Order",
     "OrderItem",
+    "OrderNote",
     "OrderNotification",
     "OrderStatus",
     "Product",

@@ -1,4 +1,4 @@
-"""The customer-mail outbox: one row per order status change, delivered after commit.
+"""Around an order: the customer-mail outbox (a row per status change) and staff notes.
 
 The status service writes the row in the same transaction as the change (so a change
 that rolls back leaves no row, and the unique key on (order, status) means one mail per
@@ -59,3 +59,22 @@ class OrderNotification(db.Model, TimestampMixin):
 
     def __str__(self) -> str:
         return f"Order #{self.order_id} {self.status} mail"
+
+
+class OrderNote(db.Model, TimestampMixin):
+    """A staff member's note on an order: never shown to the customer."""
+
+    __tablename__ = "order_notes"
+    __table_args__ = (Index("ix_order_notes_order_id_created_at", "order_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # A copy of the author's email, kept when the account is erased.
+    author_email: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return f"Note {self.id} on order #{self.order_id}"

@@ -23,7 +23,7 @@ from sqlalchemy import Insert, and_, case, insert, literal, null, select
 
 from backoffice import clock
 from backoffice.after_commit import Held
-from backoffice.models import OrderNotification, User, utcnow
+from backoffice.models import OrderNotification, User
 from backoffice.services import audit
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ def queue_rows(moved, target: str, *, reason: str | None = None) -> Insert:
     opted_out = User.shipping_updates.is_(False) if target in SHIPPING_UPDATES else literal(False)
     skipped = (User.erased_at.is_not(None), "skipped"), (opted_out, "skipped")
     why = (User.erased_at.is_not(None), ERASED), (opted_out, OPTED_OUT)
-    now, at = clock.now(), utcnow()
+    # When the status changed is a fact of the business (the timeline's): clock.now().
+    now = at = clock.now()
     rows = select(
         moved.c.id,
         literal(target),

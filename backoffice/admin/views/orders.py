@@ -25,6 +25,7 @@ from backoffice.admin.order_forms import (
     order_lines,
     show_order_errors,
 )
+from backoffice.admin.order_story import OrderStoryMixin
 from backoffice.admin.views.notifications import mails_html
 from backoffice.extensions import db
 from backoffice.models import ORDER_STATUSES, Order, OrderItem, Product, User
@@ -69,7 +70,7 @@ class OrderItemInline(InlineFormAdmin):
     }
 
 
-class OrderView(SecuredModelView):
+class OrderView(OrderStoryMixin, SecuredModelView):
     """Orders: staff and admins place and move them; deleting is for admins only."""
 
     read_permission = "orders.read"
