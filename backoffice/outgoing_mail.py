@@ -41,6 +41,8 @@ class OutgoingMail:
     sender: str
     body: str | None
     html: str | None
+    #: Set by senders that may try one message more than once (the order-mail outbox).
+    message_id: str | None = None
 
 
 def hold(mail: OutgoingMail) -> None:
@@ -87,6 +89,7 @@ def send(messages: list[OutgoingMail]) -> None:
             message = EmailMultiAlternatives(
                 mail.subject, body=mail.body, from_email=mail.sender, to=[mail.to],
                 connection=connection,
+                headers={"Message-ID": mail.message_id} if mail.message_id else None,
             )  # fmt: skip
             if mail.html:
                 message.attach_alternative(mail.html, "text/html")

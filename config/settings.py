@@ -267,6 +267,9 @@ class Base:
         # MAIL_RETRIES times, the first after MAIL_RETRY_SECONDS, each wait twice the last.
         self.MAIL_RETRIES = env_int("MAIL_RETRIES", 6)
         self.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
+        # Customer mail about orders (backoffice/jobs/notify.py) leaves at most this many
+        # a minute, whatever a bulk move queued; 0: no limit.
+        self.MAIL_RATE_LIMIT = env_int("MAIL_RATE_LIMIT", 600)
         # Imports (services/imports): larger CSV/XLSX files are refused before reading.
         self.IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50_000_000)
 

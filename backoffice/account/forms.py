@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField, TextAreaField
+from wtforms import PasswordField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from backoffice.services.profiles import validators
@@ -37,3 +38,19 @@ class DeleteAccountForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Delete my account")
+
+
+class ShippingUpdatesForm(FlaskForm):
+    """Whether order mails about shipping (shipped, delivered) are wanted."""
+
+    # A required choice, not a checkbox: an unticked box is absent from the POST, so a
+    # request missing the field would read as "off".
+    shipping_updates = RadioField(
+        "Shipping updates",
+        choices=[
+            SelectChoice("on", "Mail me when an order ships and when it is delivered"),
+            SelectChoice("off", "No, only when it is paid or cancelled"),
+        ],
+        validators=[DataRequired(message="Choose yes or no.")],
+    )
+    submit = SubmitField("Save")

@@ -11,12 +11,14 @@ from flask_security import auth_required, current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.account.forms import DeleteAccountForm, ProfileForm
+from backoffice.account.forms import DeleteAccountForm, ProfileForm, ShippingUpdatesForm
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, ensure_profile
 from backoffice.ranges import int_range, page_number
 from backoffice.services.accounts import AccountError
 from backoffice.services.erasure import erase_user
+from backoffice.services.notifications import set_shipping_updates
+from backoffice.services.order_timeline import customer_timeline
 from backoffice.services.profiles import OWN_FIELDS, update_profile
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -26,9 +28,28 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @auth_required()
 def overview():
     """The signed-in user's own summary page."""
-    return render_template(
-        "account/overview.html", user=current_user, delete_form=DeleteAccountForm()
+    return _overview(current_user, DeleteAccountForm())
+
+
+def _overview(user, delete_form, status: int = 200):
+    updates = ShippingUpdatesForm(shipping_updates="on" if user.shipping_updates else "off")
+    page = render_template(
+        "account/overview.html", user=user, delete_form=delete_form, updates_form=updates
     )
+    return page, status
+
+
+@bp.post("/notifications")
+@auth_required()
+def notifications():
+    """Turn the shipping-update mails on or off for oneself."""
+    form = ShippingUpdatesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    set_shipping_updates(current_user._get_current_object(), form.shipping_updates.data == "on")
+    db.session.commit()
+    flash("Your mail settings were saved.", "success")
+    return redirect(url_for(".overview"))
 
 
 @bp.route("/profile", methods=("GET", "POST"))
@@ -78,11 +99,13 @@ def orders():
 def order(order_id: int):
     """One own order; anybody else's is a 404."""
     found = db.session.scalar(
-        _own_orders().where(Order.id == order_id).options(joinedload(Order.user))
+        _own_orders()
+        .where(Order.id == order_id)
+        .options(joinedload(Order.user), selectinload(Order.notifications))
     )
     if found is None:
         abort(404)
-    return render_template("account/order.html", order=found)
+    return render_template("account/order.html", order=found, timeline=customer_timeline(found))
 
 
 @bp.post("/delete")
@@ -106,4 +129,4 @@ def delete():
             logout_user()
             flash("Your account was deleted. Orders you placed are kept for our books.", "info")
             return redirect(url_for("web.home"))
-    return render_template("account/overview.html", user=user, delete_form=form), 400
+    return _overview(user, form, 400)

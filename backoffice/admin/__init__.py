@@ -22,12 +22,13 @@ from backoffice.admin.views.audit import AuditLogView
 from backoffice.admin.views.catalog import BookView, ProductView
 from backoffice.admin.views.imports import ImportView
 from backoffice.admin.views.jobs import JobsView
+from backoffice.admin.views.notifications import NotificationView
 from backoffice.admin.views.orders import OrderView
 from backoffice.admin.views.users import UserProfileView, UserView
 from backoffice.extensions import db
 from backoffice.jobs.bulk import register_bulk_source
 from backoffice.jobs.exports import register_export_source
-from backoffice.models import AuditLog, Book, Order, Product, User, UserProfile
+from backoffice.models import AuditLog, Book, Order, OrderNotification, Product, User, UserProfile
 from backoffice.services.imports.rows import register_row_forms
 from backoffice.web.headers import csp_nonce
 
@@ -50,6 +51,9 @@ def init_admin(app: Flask) -> Admin:
         ImportView(name="Import", endpoint="import", url="/admin/import", category="Catalogue")
     )
     admin.add_view(OrderView(Order, db, name="Orders"))
+    admin.add_view(
+        NotificationView(OrderNotification, db, name="Notifications", endpoint="notification")
+    )
     admin.add_view(AuditLogView(AuditLog, db, name="Audit log", endpoint="auditlog"))
     admin.add_view(JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"))
     admin.add_view(ApiKeysView(name="API keys", endpoint="api_keys", url="/admin/api-keys"))

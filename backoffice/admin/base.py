@@ -15,6 +15,7 @@ from backoffice.admin.bulk import BulkActionsMixin
 from backoffice.admin.converters import FilterConverter, ModelConverter
 from backoffice.admin.export import ExportMixin
 from backoffice.admin.formatting import PresentationMixin
+from backoffice.admin.history import HistoryMixin
 from backoffice.admin.listing import CountedListMixin, ListQueryMixin, ViewHooksMixin
 from backoffice.extensions import db
 from backoffice.permissions import can
@@ -29,6 +30,7 @@ _ENDPOINT_RIGHTS = {
     "ajax_update": "can_edit",
     "delete_view": "can_delete",
     "details_view": "can_view_details",
+    "history_view": "can_view_details",
     "export": "can_export",
     "export_background": "can_export",
     # Relation lookups feed the create and edit forms, and list other tables' rows.
@@ -92,6 +94,7 @@ class SecuredMixin:
 
 class SecuredModelView(
     SecuredMixin,
+    HistoryMixin,
     PresentationMixin,
     AuditedMixin,
     ExportMixin,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import flash
 from flask_admin.form import BaseForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from backoffice.models import ORDER_STATUSES
 from backoffice.services.order_status import TRANSITIONS
@@ -33,6 +33,25 @@ class OrderEditForm(BaseForm):
     )
     shipping_address = TextAreaField(
         "Shipping address", validators=ADDRESS_VALIDATORS, filters=[strip_filter]
+    )
+    # Asked when the order is marked shipped; both go in the customer's mail.
+    carrier = StringField(
+        "Carrier",
+        validators=[Optional(), Length(max=64, message="Keep the carrier under 64 characters.")],
+        filters=[strip_filter],
+        description="When marking it shipped: told to the customer.",
+    )
+    tracking_number = StringField(
+        "Tracking number",
+        validators=[Optional(), Length(max=64, message="Keep it under 64 characters.")],
+        filters=[strip_filter],
+        description="When marking it shipped: told to the customer.",
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[Optional(), Length(max=500, message="Keep the reason under 500 characters.")],
+        filters=[strip_filter],
+        description="When cancelling: told to the customer in the cancellation mail.",
     )
 
     def describe_moves(self, current: str) -> None:

@@ -33,7 +33,7 @@ from backoffice.cli.demo import seed_demo
 from backoffice.cli.export import export
 from backoffice.cli.imports import import_command
 from backoffice.cli.jobs import worker
-from backoffice.cli.orders import place_order_command
+from backoffice.cli.orders import order_status_command, place_order_command
 from backoffice.cli.storage import storage_cli
 from backoffice.cli.users import COMMANDS as USER_COMMANDS
 
@@ -44,6 +44,7 @@ def init_cli(app: Flask) -> None:
         *USER_COMMANDS,
         seed_demo,
         place_order_command,
+        order_status_command,
         export,
         storage_cli,
         worker,

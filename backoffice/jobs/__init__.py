@@ -19,6 +19,8 @@
   from their checkpoint (resumable kinds) or failed with a reason.
 - ``mail``: the task that sends the mail ``outgoing_mail`` queued, with retries (not a
   job row: nobody on the staff started it).
+- ``notify``: the order-mail outbox's delivery (customers told of status changes), paced
+  at ``MAIL_RATE_LIMIT``, each mail claimed before it is sent.
 - ``storage``: ``storage sweep`` and ``storage migrate`` as jobs, and the daily sweep.
 - ``imports``: an import's dry run and its (resumable) apply.
 

@@ -12,6 +12,7 @@ from redis import ConnectionPool
 from backoffice.jobs.housekeeping import remove_expired_idempotency_records
 from backoffice.jobs.imports import remove_expired_imports
 from backoffice.jobs.mail import build_mail_task
+from backoffice.jobs.notify import build_notify_tasks
 from backoffice.jobs.reaper import reap_stale_jobs
 from backoffice.jobs.runner import remove_expired_results, run_job
 from backoffice.jobs.storage import build_storage_tasks
@@ -69,9 +70,11 @@ def build_huey(app: Flask) -> Huey:
     app.extensions["jobs_tasks"]["remove_expired_idempotency_records"] = huey.periodic_task(
         crontab(minute="30", hour="3"), name="remove_expired_idempotency_records"
     )(remove_expired_idempotency_task)
-    # Mail (jobs/mail.py) and the storage chores (jobs/storage.py) build their own tasks.
+    # Mail (jobs/mail.py), the storage chores (jobs/storage.py) and the order-mail outbox
+    # (jobs/notify.py) build their own tasks.
     app.extensions["jobs_tasks"].update(build_mail_task(huey, app))
     app.extensions["jobs_tasks"].update(build_storage_tasks(huey, app))
+    app.extensions["jobs_tasks"].update(build_notify_tasks(huey, app))
     return huey
 
 

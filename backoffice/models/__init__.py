@@ -11,6 +11,7 @@ from backoffice.models.base import UTCDateTime, utcnow
 from backoffice.models.catalog import Book, Product
 from backoffice.models.imports import ImportMapping
 from backoffice.models.jobs import ACTIVE_STATES, JOB_STATES, Job
+from backoffice.models.notifications import NOTIFICATION_STATES, OrderNote, OrderNotification
 from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
 from backoffice.models.sessions import UserSession
 from backoffice.models.users import Role, User, UserProfile, ensure_profile, new_uniquifier
@@ -18,6 +19,7 @@ from backoffice.models.users import Role, User, UserProfile, ensure_profile, new
 __all__ = [
     "ACTIVE_STATES",
     "JOB_STATES",
+    "NOTIFICATION_STATES",
     "ORDER_STATUSES",
     "ApiKey",
     "AuditLog",
@@ -27,6 +29,8 @@ __all__ = [
     "Job",
     "Order",
     "OrderItem",
+    "OrderNote",
+    "OrderNotification",
     "OrderStatus",
     "Product",
     "Role",

@@ -16,7 +16,8 @@ class AuditLog(db.Model):
 
     __tablename__ = "audit_log"
     __table_args__ = (
-        Index("ix_audit_log_model_object_id", "model", "object_id"),
+        # A record's history (its details page), newest first; also serves (model, object_id).
+        Index("ix_audit_log_model_object_id_created_at", "model", "object_id", "created_at", "id"),
         Index("ix_audit_log_action_created_at", "action", "created_at"),
     )
 

@@ -47,6 +47,9 @@ class Order(db.Model, TimestampMixin):
     status: Mapped[str] = mapped_column(String(16), default=OrderStatus.PENDING.value, index=True)
     total: Mapped[Decimal] = mapped_column(MoneyTotal, default=ZERO, index=True)
     shipping_address: Mapped[str] = mapped_column(Text, default="")
+    # Asked for when one order is marked shipped; told to the customer.
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
 
     # passive_deletes="all": the ORM never nulls user_id; the database's RESTRICT decides.
     user = relationship("User", backref=db.backref("orders", lazy="dynamic", passive_deletes="all"))

@@ -6,7 +6,19 @@ import datetime as dt
 import uuid
 
 from flask_security import AsaList, RoleMixin, UserMixin
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, cast, event, literal
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    cast,
+    event,
+    literal,
+    true,
+)
 from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -84,6 +96,8 @@ class User(db.Model, UserMixin, TimestampMixin):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Set when the account was erased (personal data scrubbed; orders kept).
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The customer's choice under /account: mail when an order is shipped or delivered.
+    shipping_updates: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     roles: Mapped[list[Role]] = relationship(
         secondary=roles_users, backref=db.backref("users", lazy="dynamic")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from backoffice.models import AuditLog, Book, Order, OrderItem, Product, User, UserProfile
+from backoffice.models import (
+    AuditLog,
+    Book,
+    Order,
+    OrderItem,
+    OrderNotification,
+    Product,
+    User,
+    UserProfile,
+)
 from backoffice.models.users import Role, roles_users
 from backoffice.services.exports import ExportColumn, ExportError, ExportSpec, sql_format
 
@@ -133,7 +142,23 @@ def _build_specs() -> dict[str, ExportSpec]:
             ExportColumn("Changes", AuditLog.changes, "json"),
         ),
     )
-    return {spec.model.__name__: spec for spec in (user, profile, product, book, order, audit)}
+    mail = ExportSpec(
+        "order-mails",
+        OrderNotification,
+        (
+            ExportColumn("Mail", OrderNotification.id, "int"),
+            ExportColumn("Order", OrderNotification.order_id, "int"),
+            ExportColumn("About", OrderNotification.status),
+            ExportColumn("State", OrderNotification.state),
+            ExportColumn("Attempts", OrderNotification.attempts, "int"),
+            ExportColumn("Last error", OrderNotification.last_error),
+            ExportColumn("Changed by", OrderNotification.changed_by),
+            ExportColumn("Created", OrderNotification.created_at, "datetime"),
+            ExportColumn("Sent", OrderNotification.sent_at, "datetime"),
+        ),
+    )
+    specs = (user, profile, product, book, order, audit, mail)
+    return {spec.model.__name__: spec for spec in specs}
 
 
 SPECS: dict[str, ExportSpec] = _build_specs()

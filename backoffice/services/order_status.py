@@ -3,7 +3,8 @@
 Every move is one conditional UPDATE (``... WHERE status IN (legal sources)``), so two
 people moving the same order cannot both succeed, and a set of orders moves in one
 statement however large it is. Cancelling returns the items' stock in the same
-transaction.
+transaction. Each order moved gets its customer-mail outbox row in the same transaction
+too (``services.notifications``): exactly the orders the UPDATE moved, whatever the door.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import Select, func, select, update
 
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, OrderStatus, Product, utcnow
+from backoffice.services.notifications import queue_rows
 from backoffice.services.orders import OrderError
 from backoffice.services.outcome import Outcome
 
@@ -56,11 +58,12 @@ def refusal(current: str, target: str) -> str | None:
     return f"{current} orders must be {_DONE[_PROGRESS[_PROGRESS.index(current) + 1]]} first"
 
 
-def transition_orders(ids: Select, target: str) -> Outcome:
+def transition_orders(ids: Select, target: str, *, reason: str | None = None) -> Outcome:
     """Move every order whose id ``ids`` selects to ``target`` where that move is legal.
 
     Set-based: one GROUP BY to explain the skips, one UPDATE (cancelling also
-    restocks, see ``_cancel``). Does not commit.
+    restocks, see ``_move``), one INSERT of the outbox rows. ``reason`` is told to
+    the customer (a cancellation's). Does not commit.
     """
     if target not in TRANSITIONS:
         raise ValueError(f"unknown order status {target!r}")
@@ -73,15 +76,7 @@ def transition_orders(ids: Select, target: str) -> Outcome:
             select(Order.status, func.count()).where(in_scope).group_by(Order.status)
         ).all()
     )
-    if target == CANCELLED:
-        changed = _cancel(in_scope)
-    else:
-        changed = db.session.execute(
-            update(Order)
-            .where(in_scope, Order.status.in_(legal))
-            .values(status=target, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+    changed = _move(in_scope, legal, target, reason)
     skipped: Counter = Counter()
     for status in TRANSITIONS:  # lifecycle order, so messages read the same every time
         if status in by_status and status not in legal:
@@ -92,35 +87,37 @@ def transition_orders(ids: Select, target: str) -> Outcome:
     return Outcome(changed, skipped)
 
 
-def _cancel(in_scope) -> int:
-    """Cancel the open orders in scope and put their items back in stock; returns the count.
+def _move(in_scope, legal: tuple[str, ...], target: str, reason: str | None) -> int:
+    """Move the orders in scope, write their outbox rows (and restock); returns the count.
 
-    PostgreSQL does both in ONE statement (data-modifying CTEs), so the orders that
-    are restocked are exactly the ones cancelled even while others write. SQLite
-    allows one writer at a time and our transaction holds the write lock from the
-    first UPDATE, so two statements see the same rows there.
+    PostgreSQL does it in ONE statement (data-modifying CTEs): the rows noted, and the
+    items restocked, are exactly those of the orders the UPDATE moved even while others
+    write. SQLite allows one writer at a time and our transaction holds the write lock
+    from the first write (the INSERT of the outbox rows), so the statements that follow
+    see the same rows.
     """
     now = utcnow()
+    movable = (in_scope, Order.status.in_(legal))
+    moving = update(Order).where(*movable).values(status=target, updated_at=now)
     if db.session.get_bind().dialect.name == "postgresql":
-        cancelled = (
-            update(Order)
-            .where(in_scope, Order.status.in_(OPEN))
-            .values(status=CANCELLED, updated_at=now)
-            .returning(Order.id)
-            .cte("cancelled")
-        )
-        restocked = _restock(select(cancelled.c.id), now).returning(Product.id).cte("restocked")
+        moved = moving.returning(Order.id, Order.user_id).cte("moved")
+        ctes = [queue_rows(moved, target, reason=reason).cte("noted")]
+        if target == CANCELLED:
+            ctes.append(_restock(select(moved.c.id), now).returning(Product.id).cte("restocked"))
         # Counted here, not with counts.count_rows: PostgreSQL allows data-modifying
         # WITH only at the top level, never inside the subquery that count wraps.
-        return db.session.scalar(select(func.count()).select_from(cancelled).add_cte(restocked))
-    open_orders = select(Order.id).where(in_scope, Order.status.in_(OPEN))
-    db.session.execute(_restock(open_orders, now), execution_options={"synchronize_session": False})
-    return db.session.execute(
-        update(Order)
-        .where(in_scope, Order.status.in_(OPEN))
-        .values(status=CANCELLED, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        return db.session.scalar(select(func.count()).select_from(moved).add_cte(*ctes))
+    db.session.execute(
+        queue_rows(
+            select(Order.id, Order.user_id).where(*movable).subquery(), target, reason=reason
+        )
+    )
+    if target == CANCELLED:
+        db.session.execute(
+            _restock(select(Order.id).where(*movable), now),
+            execution_options={"synchronize_session": False},
+        )
+    return db.session.execute(moving.execution_options(synchronize_session=False)).rowcount
 
 
 def _restock(order_ids: Select, now):
@@ -138,19 +135,34 @@ def _restock(order_ids: Select, now):
     )
 
 
-def change_status(order_id: int, target: str) -> None:
+def change_status(
+    order_id: int,
+    target: str,
+    *,
+    reason: str | None = None,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+) -> None:
     """Move one order to ``target``, or raise OrderError({"status": reason}); the caller commits.
 
     Same statements as the bulk actions, so the same rules and the same atomicity. A
-    refusal changes nothing.
+    refusal changes nothing. ``carrier`` and ``tracking_number`` (shipped only) are
+    saved with the move, so the customer's mail carries them.
     """
     current = db.session.scalar(select(Order.status).where(Order.id == order_id))
     if current is None:
         raise OrderError({"status": "That order does not exist."})
-    reason = refusal(current, target)
-    if reason is None:
-        outcome = transition_orders(select(Order.id).where(Order.id == order_id), target)
-        if outcome.changed != 1:
-            reason = CHANGED_MEANWHILE
-    if reason is not None:
-        raise OrderError({"status": f"Refused: {reason}."})
+    reason_refused = refusal(current, target)
+    if reason_refused is None:
+        if target == SHIPPED and (carrier or tracking_number):
+            db.session.execute(
+                update(Order)
+                .where(Order.id == order_id, Order.status.in_(sources(SHIPPED)))
+                .values(carrier=carrier or None, tracking_number=tracking_number or None)
+                .execution_options(synchronize_session=False)
+            )
+        one = select(Order.id).where(Order.id == order_id)
+        if transition_orders(one, target, reason=reason).changed != 1:
+            reason_refused = CHANGED_MEANWHILE
+    if reason_refused is not None:
+        raise OrderError({"status": f"Refused: {reason_refused}."})

@@ -31,6 +31,7 @@ TABLES = {
     "book": "books",
     "order": "orders",
     "auditlog": "audit_log",
+    "notification": "order_notifications",
 }
 
 #: The order list as staff use it: the default page, then common filters and sorts.

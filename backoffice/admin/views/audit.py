@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import abort
 from markupsafe import Markup
 
+from backoffice.admin.audit_format import changes_html
 from backoffice.admin.base import SecuredModelView
 
 # Endpoints that could change entries. No one gets them, whatever their role: the
@@ -15,33 +13,6 @@ from backoffice.admin.base import SecuredModelView
 _REFUSED = frozenset(
     {"create_view", "edit_view", "delete_view", "ajax_update", "action_view", "bulk_apply"}
 )
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def changes_html(view, context, model, name) -> Markup:
-    """The changes JSON as a list: ``field: before → after`` (other entries: ``key: value``)."""
-    changes = model.changes
-    if not changes:
-        return Markup("")
-    items = []
-    for field, value in changes.items():
-        if isinstance(value, dict) and set(value) == {"before", "after"}:
-            items.append(
-                Markup(
-                    '<li><code>{}</code>: <span class="audit-before">{}</span> → '
-                    '<span class="audit-after">{}</span></li>'
-                ).format(field, _show(value["before"]), _show(value["after"]))
-            )
-        else:
-            items.append(Markup("<li><code>{}</code>: {}</li>").format(field, _show(value)))
-    return Markup('<ul class="audit-changes">{}</ul>').format(Markup("").join(items))
 
 
 def actor_html(view, context, model, name) -> Markup | str:
@@ -60,6 +31,7 @@ class AuditLogView(SecuredModelView):
 
     read_permission = "audit.read"
     write_permission = None
+    has_history = False  # entries are the history; nobody changes them
     allow_create = False
     allow_edit = False
     allow_delete = False

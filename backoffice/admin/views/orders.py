@@ -25,9 +25,11 @@ from backoffice.admin.order_forms import (
     order_lines,
     show_order_errors,
 )
+from backoffice.admin.order_story import OrderStoryMixin
+from backoffice.admin.views.notifications import mails_html
 from backoffice.extensions import db
 from backoffice.models import ORDER_STATUSES, Order, OrderItem, Product, User
-from backoffice.services.order_status import OPEN, change_status
+from backoffice.services.order_status import OPEN, SHIPPED, change_status
 from backoffice.services.orders import MAX_QUANTITY, OrderError, place_order
 from backoffice.validation import strip_filter
 
@@ -68,7 +70,7 @@ class OrderItemInline(InlineFormAdmin):
     }
 
 
-class OrderView(SecuredModelView):
+class OrderView(OrderStoryMixin, SecuredModelView):
     """Orders: staff and admins place and move them; deleting is for admins only."""
 
     read_permission = "orders.read"
@@ -83,13 +85,17 @@ class OrderView(SecuredModelView):
     column_choices = {"status": [(s, s.capitalize()) for s in ORDER_STATUSES]}
     column_labels = {"id": "Order", "user.email": "Customer email", "user": "Customer"}
     column_formatters = {"status": status_badge}
+    column_formatters_detail = {"status": status_badge, "notifications": mails_html}
     column_details_list = (
         "id",
         "user",
         "status",
         "total",
         "shipping_address",
+        "carrier",
+        "tracking_number",
         "items",
+        "notifications",
         "created_at",
         "updated_at",
     )
@@ -118,6 +124,7 @@ class OrderView(SecuredModelView):
     detail_loader_options = (
         joinedload(Order.user),
         selectinload(Order.items).joinedload(OrderItem.product),
+        selectinload(Order.notifications),
     )
     bulk_actions = order_actions()
 
@@ -154,10 +161,19 @@ class OrderView(SecuredModelView):
         target = form.status.data
         try:
             if target != model.status:
-                change_status(model.id, target)
+                change_status(
+                    model.id,
+                    target,
+                    reason=form.reason.data or None,
+                    carrier=form.carrier.data or None,
+                    tracking_number=form.tracking_number.data or None,
+                )
                 # The row moved with a conditional UPDATE; keep the object (and any
                 # hook reading its history) in step with it.
                 model.status = target
+                if target == SHIPPED:
+                    model.carrier = form.carrier.data or None
+                    model.tracking_number = form.tracking_number.data or None
             model.shipping_address = form.shipping_address.data
             self.apply_model_change(form, model, False)
             db.session.commit()
