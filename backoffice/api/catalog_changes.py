@@ -16,13 +16,17 @@ from backoffice.api.schemas import BookSchema, ProductSchema
 from backoffice.api.versions import check_if_match
 from backoffice.extensions import db
 from backoffice.models import Book, OrderItem, Product
-from backoffice.services import audit, catalog_bulk
+from backoffice.services import audit, catalog_bulk, catalog_edits
 
 IN_ORDERS = "it appears in orders"
 
 
 def _delete(model, schema, row_id: int, referenced_by=None):
-    row = db.session.get(model, row_id)
+    try:  # locked before the If-Match check, as an update is (catalog_writes.py)
+        row = catalog_edits.locked(model.__name__.lower(), row_id)
+    except catalog_edits.Busy as exc:
+        db.session.rollback()
+        abort(409, message=f"Not deleted: {exc}")
     if row is None:
         abort(404, message=f"No such {model.__name__.lower()}.")
     check_if_match(schema, row)

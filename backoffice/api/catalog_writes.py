@@ -93,7 +93,7 @@ def _refuse(exc: Exception, kind: str):
         abort(422, message=f"The {kind} was not saved: {exc}", errors=exc.errors)
     if isinstance(exc, catalog_edits.StockMoved):
         abort(412, message=f"Not saved: {exc} Read the row again.")
-    if isinstance(exc, catalog_edits.KeyTaken):
+    if isinstance(exc, catalog_edits.KeyTaken | catalog_edits.Busy):
         abort(409, message=f"Not saved: {exc}")
     abort(409, message=f"Not saved: another {kind} took this key meanwhile.")
 
@@ -125,7 +125,10 @@ def _patch(model, schema, row_id: int | None, body: dict):
         abort(422, message="Send at least one field to change.")
     if "If-Match" not in request.headers:
         abort(428, message="Send If-Match with the ETag of the row as read (GET it first).")
-    row = db.session.scalars(select(model).where(model.id == row_id).with_for_update()).first()
+    try:
+        row = catalog_edits.locked(kind, row_id)
+    except catalog_edits.Busy as exc:
+        _refuse(exc, kind)
     if row is None:
         abort(404, message=f"No such {kind}.")
     check_if_match(schema, row)

@@ -17,6 +17,7 @@ from backoffice.extensions import db
 from backoffice.services import catalog_bulk
 from backoffice.services.imports.fields import TARGETS, Target
 from backoffice.services.imports.rows import RowChecker
+from backoffice.services.locks import LockBusy, lock_rows
 
 
 class FieldErrors(ValueError):
@@ -37,6 +38,10 @@ class StockMoved(ValueError):
     def __init__(self, current: int):
         super().__init__(f"The stock changed meanwhile (now {current:,}).")
         self.current = current
+
+
+class Busy(ValueError):
+    """Another change holds the database's write lock (SQLite): try again."""
 
 
 def target(kind: str) -> Target:
@@ -71,6 +76,22 @@ def check(kind: str, values: dict, *, new: bool) -> dict:
     if errors:
         raise FieldErrors(errors)
     return row.values
+
+
+def locked(kind: str, row_id: int):
+    """The row ``row_id``, read after locking it (None if there is none).
+
+    The lock comes before the read (``services/locks.py``): two updates of the same
+    row, each checked against the version its client read (If-Match), then run one
+    after the other, and the second sees the first's change, on SQLite as on
+    PostgreSQL. ``Busy`` if SQLite's write lock is not granted in time.
+    """
+    model = target(kind).model
+    try:
+        lock_rows(model, model.id == row_id)
+    except LockBusy as exc:
+        raise Busy(str(exc)) from exc
+    return db.session.scalars(select(model).where(model.id == row_id)).first()
 
 
 def _key_taken(spec: Target, value, but=None) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.models import AuditLog, Book, Product
 from tests.support.factories import add_book, add_order, add_product
+from tests.support.threads import all_at_once
 
 PROBLEM = "application/problem+json"
 LAMP = {"sku": " lamp-1 ", "name": "Desk Lamp", "price": "19.90", "stock": 4}
@@ -146,3 +148,26 @@ def test_stock_is_set_only_from_the_figure_read(app, client, users, full_key):
     with app.app_context():
         assert db.session.get(Product, lamp).stock == 10
         assert db.session.get(Product, lamp).price == Decimal("19.99")
+
+
+@pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 12, "max_overflow": 0})
+def test_simultaneous_updates_with_one_etag_change_the_row_once(app, full_key):
+    """The lock comes before the If-Match check: one wins, the others see its change (412)."""
+    lamp = add_product(app, sku="LAMP-1", stock=5)
+    url = f"/api/v1/products/{lamp}"
+    headers = {**full_key, "If-Match": etag(app.test_client(), url, full_key)}
+    names = iter(range(8))
+
+    def rename():
+        body = {"name": f"Lamp {next(names)}"}
+        response = app.test_client().patch(url, json=body, headers=headers)
+        return response.status_code, response.get_json()[
+            "name" if response.status_code == 200 else "status"
+        ]
+
+    answers = all_at_once(8, rename)
+    assert sorted(code for code, _ in answers) == [200] + [412] * 7, answers
+    [winner] = [name for code, name in answers if code == 200]
+    with app.app_context():
+        assert db.session.get(Product, lamp).name == winner
+    assert len(audit_entries(app, "update")) == 1
