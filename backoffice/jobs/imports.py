@@ -114,7 +114,12 @@ def _opened(params: dict) -> Iterator[tuple]:
     (read from a temporary copy, removed after)."""
     ext = os.path.splitext(params["name"])[1]
     with tempfile.NamedTemporaryFile(suffix=ext) as copy:
-        copy.write(get_storage().open(params["file_key"]))
+        try:  # streamed: a million-row file is ~96 MB, never held whole
+            with get_storage().open_stream(params["file_key"]) as stream:
+                for chunk in stream:
+                    copy.write(chunk)
+        except KeyNotFound:
+            raise JobError("The uploaded file is gone (kept 24 hours): upload it again.") from None
         copy.flush()
         try:
             table = open_table(copy.name, name=params["name"], sheet=params.get("sheet"),
