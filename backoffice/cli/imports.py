@@ -25,6 +25,7 @@ from backoffice.jobs import imports
 from backoffice.jobs.runner import JobError
 from backoffice.models import Job
 from backoffice.services.imports.fields import KINDS
+from backoffice.services.imports.report import counts_text
 from backoffice.storage import get_storage
 
 
@@ -104,7 +105,7 @@ def import_command(
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     applied = _ran(apply.id, "Importing", sum(counts.values()), show)
-    click.echo(f"Imported: {imports.counts_text(applied.checkpoint['counts'])}")
+    click.echo(f"Imported: {counts_text(applied.checkpoint['counts'])}")
     for row in applied.checkpoint.get("conflicts", []):
         click.echo(f"Left alone, line {row['line']} ({row['key']}): {row['reason']}", err=True)
     raise SystemExit(1 if counts["error"] else 0)

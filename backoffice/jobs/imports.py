@@ -42,10 +42,10 @@ from backoffice.services import audit
 from backoffice.services.imports import ImportRefused, open_table
 from backoffice.services.imports.apply import write_batch
 from backoffice.services.imports.checked import CheckedWriter, kept_rows
-from backoffice.services.imports.fields import auto_mapping, check_mapping
-from backoffice.services.imports.memory import remember, remembered
+from backoffice.services.imports.fields import check_mapping
+from backoffice.services.imports.memory import choose_mapping, remember
 from backoffice.services.imports.plan import Planner, batches
-from backoffice.services.imports.report import Report
+from backoffice.services.imports.report import Report, counts_text
 from backoffice.services.imports.rows import RowChecker
 from backoffice.storage import KeyNotFound, get_storage
 
@@ -108,28 +108,23 @@ def fresh_counts(dry_run: Job | None, params: dict) -> dict:
     return dict((dry_run.checkpoint or {}).get("counts") or {})
 
 
-def _mapping(params: dict, headers: list[str]) -> tuple[dict, str]:
-    """The mapping to use and where it came from: given, remembered or proposed."""
-    if params.get("mapping"):
-        return params["mapping"], "given"
-    found = remembered(params["kind"], headers)
-    if found:
-        return found, "remembered"
-    return auto_mapping(params["kind"], headers), "proposed"
-
-
 @contextlib.contextmanager
 def _opened(params: dict) -> Iterator[tuple]:
     """``(table, planner, where the mapping came from)`` for the staged file of ``params``
     (read from a temporary copy, removed after)."""
     ext = os.path.splitext(params["name"])[1]
     with tempfile.NamedTemporaryFile(suffix=ext) as copy:
-        copy.write(get_storage().open(params["file_key"]))
+        try:  # streamed: a million-row file is ~96 MB, never held whole
+            with get_storage().open_stream(params["file_key"]) as stream:
+                for chunk in stream:
+                    copy.write(chunk)
+        except KeyNotFound:
+            raise JobError("The uploaded file is gone (kept 24 hours): upload it again.") from None
         copy.flush()
         try:
             table = open_table(copy.name, name=params["name"], sheet=params.get("sheet"),
                                max_bytes=int(current_app.config["IMPORT_MAX_BYTES"]))  # fmt: skip
-            mapping, source = _mapping(params, table.headers)
+            mapping, source = choose_mapping(params["kind"], params.get("mapping"), table.headers)
             target = check_mapping(params["kind"], mapping, table.headers)
         except (ImportRefused, ValueError) as exc:
             raise JobError(str(exc)) from None
@@ -243,11 +238,6 @@ def _checked_batches(dry_run: dict, table, planner, kept, size: int) -> Iterator
         yield from (planner.check(batch) for batch in batches(table.rows, size))
         return
     yield from batches(kept_rows(dry_run["checked_key"], dry_run["checked_sha256"], kept), size)
-
-
-def counts_text(counts: dict) -> str:
-    """An apply's counts for people: ``"2 created, 1 conflict: stock changed meanwhile ..."``."""
-    return ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items())) or "nothing to do"
 
 
 def remove_expired_imports() -> int:

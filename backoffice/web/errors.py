@@ -59,7 +59,7 @@ def _http_error(exc: HTTPException):
         _discard_refused_body()
         limit = request.max_content_length
         if limit:
-            message = f"The upload is too large: the limit is {limit // (1024 * 1024)} MB."
+            message = f"The upload is too large: the limit is {_megabytes(limit)} MB."
     body, status = error_response(code, message)
     headers = {}
     if code == 405 and getattr(exc, "valid_methods", None):
@@ -68,6 +68,12 @@ def _http_error(exc: HTTPException):
     if retry_after:
         headers["Retry-After"] = str(retry_after)
     return body, status, headers
+
+
+def _megabytes(limit: int) -> str:
+    """``5`` for 5 MiB (MAX_CONTENT_LENGTH), ``50`` for 50,000,000 bytes (IMPORT_MAX_BYTES)."""
+    mib = 1024 * 1024
+    return f"{limit // mib:,}" if limit % mib == 0 else f"{limit / 1e6:,.0f}"
 
 
 def _api_error(exc: HTTPException, code: int):

@@ -11,6 +11,7 @@ import codecs
 import json
 from urllib.parse import unquote_to_bytes
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from backoffice.text import printable, refusal
@@ -19,6 +20,8 @@ from backoffice.text import printable, refusal
 MAX_JSON_DEPTH = 20
 #: Problems reported per request: enough to name the fields, not a body-sized answer.
 MAX_PROBLEMS = 10
+#: Bytes of a multipart body handed to the decoder at a time (Werkzeug's parser reads 64 kB).
+MULTIPART_CHUNK = 64 * 1024
 
 Problems = list[tuple[str, str]]
 
@@ -98,26 +101,33 @@ def multipart_problems(
     whatever a part's Content-Type says: browsers send nothing else.
     """
     decoder = MultipartDecoder(boundary, max_field_size, max_parts=max_parts)
-    decoder.receive_data(raw)
-    decoder.receive_data(None)
     problems: Problems = []
     part: Field | File | None = None
     chunks: list[bytes] = []
     try:
-        event = decoder.next_event()
-        while not isinstance(event, (Epilogue, NeedData)) and len(problems) < MAX_PROBLEMS:
-            if isinstance(event, (Field, File)):
-                part, chunks = event, []
-                name, problems_of_name = _checked_name(event.name or "")
-                problems += problems_of_name
-                reason = isinstance(event, File) and refusal(event.filename, line_breaks=False)
-                if reason:
-                    problems.append((name, f"the file name {reason}"))
-            elif isinstance(event, Data) and isinstance(part, Field):
-                chunks.append(event.data)
-                if not event.more_data:
-                    problems += _value(printable(part.name or ""), b"".join(chunks), True)
+        # Fed a chunk at a time, as Werkzeug's own parser does: the decoder's buffer limit
+        # (max_form_memory_size) is meant for one event, not for the whole body (fed at
+        # once, any body over 500 kB was refused, whatever its file's size).
+        for start in [*range(0, len(raw), MULTIPART_CHUNK), None]:
+            decoder.receive_data(None if start is None else raw[start : start + MULTIPART_CHUNK])
             event = decoder.next_event()
+            while not isinstance(event, (Epilogue, NeedData)) and len(problems) < MAX_PROBLEMS:
+                if isinstance(event, (Field, File)):
+                    part, chunks = event, []
+                    name, problems_of_name = _checked_name(event.name or "")
+                    problems += problems_of_name
+                    reason = isinstance(event, File) and refusal(event.filename, line_breaks=False)
+                    if reason:
+                        problems.append((name, f"the file name {reason}"))
+                elif isinstance(event, Data) and isinstance(part, Field):
+                    chunks.append(event.data)
+                    if max_field_size and sum(map(len, chunks)) > max_field_size:
+                        raise RequestEntityTooLarge()  # as Werkzeug's parser in the view
+                    if not event.more_data:
+                        problems += _value(printable(part.name or ""), b"".join(chunks), True)
+                event = decoder.next_event()
+            if isinstance(event, Epilogue) or len(problems) >= MAX_PROBLEMS:
+                break
     except ValueError:  # malformed, or part headers that are not UTF-8
         return [("form", "is not a well-formed multipart body with UTF-8 part headers")]
     return problems

@@ -71,7 +71,8 @@ def guard_request():
     """``before_request``: a 400 naming the refused fields, or None to carry on.
 
     The body is read into memory once (``get_data(cache=True)``) and the form or JSON
-    is parsed from that copy later; MAX_CONTENT_LENGTH bounds it.
+    is parsed from that copy later; MAX_CONTENT_LENGTH bounds it (or the view's own
+    setting, ``view_upload_limit``).
     """
     problems = request_problems()
     if not problems:
@@ -84,12 +85,29 @@ def guard_request():
     return error_response(400, f"The request was refused: {detail}.", errors=errors)
 
 
+def view_upload_limit() -> None:
+    """``before_request``: the body limit of a view that takes larger uploads.
+
+    Every request is held to ``MAX_CONTENT_LENGTH`` except those for a view whose
+    function names another setting in ``max_content_length_setting`` (the import upload:
+    ``IMPORT_MAX_BYTES``). Set before anything reads the body (this guard, CSRFProtect),
+    so the 413 page names that view's own limit.
+    """
+    view = current_app.view_functions.get(request.endpoint)
+    setting = getattr(view, "max_content_length_setting", None)
+    if setting:
+        request.max_content_length = int(current_app.config[setting])
+
+
 def init_input_guard(app: Flask) -> None:
-    """Run the guard before every other ``before_request`` function, whenever bound.
+    """Run the guard before every other ``before_request`` function, whenever bound
+    (after ``view_upload_limit``, which only sets the limit the body is read under).
 
     CSRFProtect (bound in ``init_extensions``) reads the form in its own hook, which
     would parse it before the guard could see the raw bytes; first place avoids that.
     A refused request reaches no view, so it checks no credential and counts toward no
     per-view rate limit.
     """
-    app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, guard_request)
+    hooks.insert(0, view_upload_limit)

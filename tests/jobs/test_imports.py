@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from backoffice.extensions import db
 from backoffice.jobs import imports
-from backoffice.jobs.runner import JobError
+from backoffice.jobs.runner import JobError, run_job
 from backoffice.models import AuditLog, Book, Job, Product, User
 from backoffice.storage import get_storage
 from tests.imports.files import write_csv, write_xlsx
@@ -216,3 +216,14 @@ def test_the_apply_uses_the_dry_runs_checked_rows_and_refuses_altered_ones(
         get_storage().delete(key)
     gone = wait_ended(app, apply(app, users["staff"], job.id))
     assert gone.error == "The dry run's checked rows are gone: run it again."
+
+
+def test_a_staged_file_gone_fails_the_dry_run_with_a_message(app, users, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [HEADERS, ["NEW", "Chair", "42", "3"]])
+    job_id = dry_run(app, users["staff"], path, enqueue=False)
+    with app.app_context():
+        get_storage().delete(db.session.get(Job, job_id).params["file_key"])
+        run_job(job_id)
+        job = db.session.get(Job, job_id)
+        assert job.state == "failed"
+        assert job.error == "The uploaded file is gone (kept 24 hours): upload it again."

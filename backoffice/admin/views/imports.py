@@ -99,6 +99,9 @@ class ImportView(SecuredMixin, BaseView):
                     return redirect(url_for(".map_view"))
         return self.render("admin/import/upload.html", form=form)
 
+    # This page alone takes bodies up to IMPORT_MAX_BYTES (web.input_guard.view_upload_limit).
+    index_view.max_content_length_setting = "IMPORT_MAX_BYTES"
+
     @expose("/map", methods=["GET", "POST"])
     def map_view(self):
         """Step 2: each field's column (as last time for these headers or this model, or

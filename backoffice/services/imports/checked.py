@@ -49,11 +49,13 @@ class CheckedWriter:
 
     def write(self, rows: Iterable[Checked]) -> None:
         """Append ``rows`` (before classification changes them)."""
-        data = b"".join(
-            (self._dumps([r.line, r.key, r.values, r.errors]) + "\n").encode() for r in rows
-        )
-        self.digest.update(data)
-        self.out.write(data)
+        # Row by row into the (buffered) file: one large bytes object per batch raised
+        # glibc's mmap threshold and left the worker thread's arena grown (+60 MB RSS
+        # at 100,000 rows in the worker, not in a main thread).
+        for r in rows:
+            data = (self._dumps([r.line, r.key, r.values, r.errors]) + "\n").encode()
+            self.digest.update(data)
+            self.out.write(data)
 
 
 def read_checked(lines: Iterable[bytes]) -> Iterator[Checked]:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backoffice.extensions import db
 from backoffice.models import ImportMapping, utcnow
-from backoffice.services.imports.fields import check_mapping, normalise_header
+from backoffice.services.imports.fields import auto_mapping, check_mapping, normalise_header
 
 #: ``headers_key`` of the row that holds a kind's last mapping whatever the headers.
 ANY_HEADERS = ""
@@ -60,3 +60,13 @@ def remember(kind: str, headers: list[str], mapping: dict, user_id: int | None =
         db.session.execute(
             statement.on_conflict_do_update(index_elements=["kind", "headers_key"], set_=values)
         )
+
+
+def choose_mapping(kind: str, given: dict | None, headers: list[str]) -> tuple[dict, str]:
+    """The mapping to use and where it came from: ``given``, else remembered, else proposed."""
+    if given:
+        return given, "given"
+    found = remembered(kind, headers)
+    if found:
+        return found, "remembered"
+    return auto_mapping(kind, headers), "proposed"

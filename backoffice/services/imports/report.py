@@ -80,3 +80,8 @@ class Report:
             {"counts": dict(self.counts), "samples": self.samples, "errors": self.errors},
             default=str,
         ).encode()
+
+
+def counts_text(counts: dict) -> str:
+    """An apply's counts for people: ``"2 created, 1 conflict: stock changed meanwhile ..."``."""
+    return ", ".join(f"{n:,} {name}" for name, n in sorted(counts.items())) or "nothing to do"
