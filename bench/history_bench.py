@@ -82,6 +82,23 @@ def fill(app, entries: int, own: int) -> int:
         return product.id
 
 
+def explain(app, product: int) -> None:
+    """Print the plans of a history page's two queries (count, then the page)."""
+    from sqlalchemy import text
+
+    from backoffice.extensions import db
+
+    analyze = "EXPLAIN ANALYZE" if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
+    where = "model = 'Product' AND object_id = :id"
+    for sql in (
+        f"SELECT count(*) FROM audit_log WHERE {where}",
+        f"SELECT * FROM audit_log WHERE {where} ORDER BY created_at DESC, id DESC LIMIT 20",
+    ):
+        print(sql)
+        for row in db.session.execute(text(f"{analyze} {sql}"), {"id": str(product)}):
+            print("   ", " ".join(str(v) for v in row))
+
+
 def timed(fn, rounds: int) -> float:
     """Median milliseconds of ``fn()`` over ``rounds`` runs (after two warm-ups)."""
     for _ in range(2):
@@ -100,6 +117,7 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--own", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--explain", action="store_true", help="print the queries' plans")
     args = parser.parse_args()
     with scratch_database(args.db) as url:
         env = production_env(DATABASE_URL=url)
@@ -116,6 +134,8 @@ def main() -> int:
         print(f"{args.db}: {args.entries:,} audit entries in {time.perf_counter() - started:.0f} s")
         last = -(-args.own // PER_PAGE)
         with app.app_context():
+            if args.explain:
+                explain(app, product)
             first_ms = timed(lambda: record_history("Product", product, 1), args.rounds)
             last_ms = timed(lambda: record_history("Product", product, last), args.rounds)
             db.session.remove()
