@@ -17,6 +17,7 @@ from backoffice.admin.export import ExportMixin
 from backoffice.admin.formatting import PresentationMixin
 from backoffice.admin.history import HistoryMixin
 from backoffice.admin.listing import CountedListMixin, ListQueryMixin, ViewHooksMixin
+from backoffice.admin.revert import RevertMixin
 from backoffice.extensions import db
 from backoffice.permissions import can
 from backoffice.ranges import parse_id
@@ -31,6 +32,7 @@ _ENDPOINT_RIGHTS = {
     "delete_view": "can_delete",
     "details_view": "can_view_details",
     "history_view": "can_view_details",
+    "revert_view": "can_edit",
     "export": "can_export",
     "export_background": "can_export",
     # Relation lookups feed the create and edit forms, and list other tables' rows.
@@ -95,6 +97,7 @@ class SecuredMixin:
 class SecuredModelView(
     SecuredMixin,
     HistoryMixin,
+    RevertMixin,
     PresentationMixin,
     AuditedMixin,
     ExportMixin,

@@ -9,6 +9,11 @@ minute, so a bulk move of 100,000 orders drains steadily in the worker while the
 request that moved them only wrote the rows. When rows wait for a retry (SMTP failed),
 the task schedules itself for the earliest one.
 
+The pace is kept by each running task: a worker with several threads may run several
+at once (each commit queues one), and then sends up to threads × ``MAIL_RATE_LIMIT`` a
+minute. Claims keep them from sending any row twice; a shared pace (a window over
+``claimed_at``) is left to do.
+
 Erased customers get no mail: the row was written ``skipped``, or the account was erased
 after the change and the row is skipped here.
 """
