@@ -37,3 +37,9 @@ class DeleteAccountForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Delete my account")
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """Ending every session of one's own account: a button (and the CSRF token)."""
+
+    submit = SubmitField("Sign out everywhere")

@@ -11,10 +11,12 @@ from flask_security import auth_required, current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.account.forms import DeleteAccountForm, ProfileForm
+from backoffice import clock
+from backoffice.account.forms import DeleteAccountForm, ProfileForm, SignOutEverywhereForm
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, ensure_profile
 from backoffice.ranges import int_range, page_number
+from backoffice.services import audit, sessions
 from backoffice.services.accounts import AccountError
 from backoffice.services.erasure import erase_user
 from backoffice.services.profiles import OWN_FIELDS, update_profile
@@ -27,8 +29,26 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def overview():
     """The signed-in user's own summary page."""
     return render_template(
-        "account/overview.html", user=current_user, delete_form=DeleteAccountForm()
+        "account/overview.html",
+        user=current_user,
+        delete_form=DeleteAccountForm(),
+        sign_out_form=SignOutEverywhereForm(),
     )
+
+
+@bp.post("/sign-out-everywhere")
+@auth_required()
+def sign_out_everywhere():
+    """End every session of one's own account, this one included (a lost phone, a shared PC)."""
+    if not SignOutEverywhereForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    sessions.end_everywhere(user, clock.now())
+    audit.record("sign_out_everywhere", model="User", object_id=user.id, actor=user)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out on every device, this one included.", "info")
+    return redirect(url_for("security.login"))
 
 
 @bp.route("/profile", methods=("GET", "POST"))
@@ -106,4 +126,6 @@ def delete():
             logout_user()
             flash("Your account was deleted. Orders you placed are kept for our books.", "info")
             return redirect(url_for("web.home"))
-    return render_template("account/overview.html", user=user, delete_form=form), 400
+    return render_template(
+        "account/overview.html", user=user, delete_form=form, sign_out_form=SignOutEverywhereForm()
+    ), 400

@@ -27,6 +27,7 @@ from backoffice.models import Order, OrderItem, Product
 from backoffice.services.api_keys import create_key
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
+from backoffice.services.second_factor import enrol_authenticator
 from backoffice.services.users import create_user
 from tests.migrations.test_migrations import schema_drift
 from tests.support.databases import scratch_database
@@ -35,6 +36,7 @@ PASSWORD = "correct horse battery staple 42"
 ACCOUNTS_REVISION = "364c42edadf9"  # users.erased_at; confirmable
 INITIAL_REVISION = "2148d5b27c81"
 API_KEYS_REVISION = "29440f1af0cc"  # api_keys; audit_log.api_key
+TWO_FACTOR_REVISION = "059d44ce23dd"  # users' second factors; webauthn
 
 Snapshot = dict[str, tuple[list[str], list[dict]]]
 
@@ -219,5 +221,20 @@ def test_api_keys_revision_refuses_while_keys_exist(migrated_app):
     assert refused == API_KEYS_REVISION
     assert "1 API key(s)" in message
     assert "roll back the code" in message
+    upgrade()
+    assert snapshot() == at_head
+
+
+def test_two_factor_revision_refuses_while_someone_has_a_second_factor(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    enrol_authenticator(create_user("secure@example.com", PASSWORD, roles=["staff"]))
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == TWO_FACTOR_REVISION
+    assert "1 user(s) have a second factor" in message
     upgrade()
     assert snapshot() == at_head
