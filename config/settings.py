@@ -154,6 +154,13 @@ class Base:
     SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account/"
     SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
     SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 10
+    # Passkeys (WebAuthn) as a second factor only, registered from /account. Never in
+    # place of the password, and never alone for a fresh sign-in (/verify asks for both).
+    # The relying party is the request's host: the site must be reached by its name.
+    SECURITY_WEBAUTHN = True
+    SECURITY_WAN_ALLOW_AS_FIRST_FACTOR = False
+    SECURITY_WAN_ALLOW_AS_MULTI_FACTOR = True
+    SECURITY_WAN_ALLOW_AS_VERIFY = None
     # Fresh sign-in for dangerous actions (backoffice/auth/freshness.py), in minutes. No
     # grace by default, deliberately: Flask-Security's grace slides (each fresh check
     # pushes it on), so any grace lets a busy session stay "fresh" for ever.
@@ -262,6 +269,7 @@ class Base:
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", self.LOG_LEVEL)
         self.APP_NAME = os.environ.get("APP_NAME", self.APP_NAME)
         self.SECURITY_TOTP_ISSUER = self.APP_NAME
+        self.SECURITY_WAN_RP_NAME = self.APP_NAME
         self.SECURITY_TOTP_SECRETS = totp_secrets(os.environ.get("SECURITY_TOTP_SECRETS"))
         self.SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS = fernet_keys(
             os.environ.get("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS")

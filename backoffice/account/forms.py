@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired
 
 from backoffice.services.profiles import validators
 from backoffice.validation import strip_filter
@@ -40,6 +40,8 @@ class DeleteAccountForm(FlaskForm):
 
 
 class SignOutEverywhereForm(FlaskForm):
-    """Ending every session of one's own account: a button (and the CSRF token)."""
+    """Ending every session of one's own account: the button sends ``confirm=everywhere``
+    (a bare POST with only the CSRF token is refused)."""
 
+    confirm = HiddenField(validators=[AnyOf(["everywhere"])])
     submit = SubmitField("Sign out everywhere")

@@ -45,13 +45,15 @@ from backoffice.auth.sessions import init_sessions
 from backoffice.auth.two_factor import (
     LockoutRecoveryForm,
     LockoutTwoFactorCodeForm,
+    NewRecoveryCodesForm,
+    PasskeyRegisterForm,
     RescueForm,
     SetupForm,
     ShownOnceRecoveryCodes,
     init_two_factor,
 )
 from backoffice.extensions import db
-from backoffice.models import Role, User
+from backoffice.models import Role, User, WebAuthn
 
 
 def init_auth(app: Flask) -> None:
@@ -71,9 +73,11 @@ def init_auth(app: Flask) -> None:
         two_factor_rescue_form=RescueForm,
         two_factor_setup_form=SetupForm,
         verify_form=FreshSignInForm,
+        wan_register_form=PasskeyRegisterForm,
+        mf_recovery_codes_form=NewRecoveryCodesForm,
         mf_recovery_codes_util_cls=ShownOnceRecoveryCodes,
     )
-    security.init_app(app, UserDatastore(db, User, Role))
+    security.init_app(app, UserDatastore(db, User, Role, webauthn_model=WebAuthn))
     security.render_json(render_json)
     init_events(app)
     init_two_factor(app)

@@ -28,8 +28,9 @@ from flask_security import (
     wan_deleted,
     wan_registered,
 )
-from flask_security.recovery_codes import MfRecoveryCodesUtil, MfRecoveryForm
+from flask_security.recovery_codes import MfRecoveryCodesForm, MfRecoveryCodesUtil, MfRecoveryForm
 from flask_security.utils import get_message
+from flask_security.webauthn import WebAuthnRegisterForm
 from flask_wtf import FlaskForm
 from sqlalchemy import inspect
 from wtforms import RadioField, SelectChoice
@@ -108,6 +109,27 @@ class RescueForm(TwoFactorRescueForm):
         "Trouble accessing your account? Lost your phone?",
         choices=[SelectChoice("help", "Contact an administrator")],
     )
+
+
+class PasskeyRegisterForm(WebAuthnRegisterForm):
+    """/wan-register: passkeys are a second factor only (WAN_ALLOW_AS_FIRST_FACTOR is off);
+    the one choice declared the WTForms 3.3 way."""
+
+    usage = RadioField(
+        "Usage",
+        choices=[SelectChoice("secondary", "Second factor, after the password")],
+        default="secondary",
+        validate_choice=True,
+    )
+
+
+class NewRecoveryCodesForm(MfRecoveryCodesForm):
+    """/mf-recovery-codes: new codes replace the old ones only when the button was pressed
+    (a bare POST with the CSRF token, from anywhere, must not destroy a user's codes)."""
+
+    def validate(self, **kwargs) -> bool:
+        """Flask-Security's checks, and the "generate new codes" button sent."""
+        return super().validate(**kwargs) and bool(self.generate_new_codes.data)
 
 
 class ShownOnceRecoveryCodes(MfRecoveryCodesUtil):

@@ -20,7 +20,8 @@ def test_sign_out_everywhere_ends_every_session_and_remember_cookie(app, users):
     assert "Sign out everywhere" in page
 
     token = csrf_token(here, "/account/")
-    response = here.post("/account/sign-out-everywhere", data={"csrf_token": token})
+    data = {"csrf_token": token, "confirm": "everywhere"}
+    response = here.post("/account/sign-out-everywhere", data=data)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
     for client in (here, laptop, remembered):
@@ -40,7 +41,10 @@ def test_sign_out_everywhere_ends_every_session_and_remember_cookie(app, users):
     assert login(here, "staff@example.com").status_code == 302  # signing in again works
 
 
-def test_sign_out_everywhere_needs_the_csrf_token(app, customer_client):
-    response = customer_client.post("/account/sign-out-everywhere", data={})
+def test_sign_out_everywhere_needs_the_csrf_token_and_the_button(app, customer_client):
+    response = customer_client.post("/account/sign-out-everywhere", data={"confirm": "everywhere"})
+    assert response.status_code == 400
+    token = csrf_token(customer_client, "/account/")
+    response = customer_client.post("/account/sign-out-everywhere", data={"csrf_token": token})
     assert response.status_code == 400
     assert customer_client.get("/account/").status_code == 200

@@ -174,3 +174,21 @@ def test_security_payload_and_user_rows_never_expose_the_secret(app, client, use
     with app.app_context():
         user = db.session.get(User, users["admin"])
         assert user.tf_totp_secret not in text
+
+
+def test_passkeys_are_a_second_factor_only(app, client, users):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert "security.wan_register" in endpoints
+    assert "security.wan_verify" not in endpoints  # never alone for a fresh sign-in
+    # Without a password first, /wan-signin refuses to start a sign-in.
+    token = client.get("/login", headers={"Accept": "application/json"}).json["response"]
+    response = client.post(
+        "/wan-signin",
+        json={"identity": "staff@example.com"},
+        headers={"X-CSRF-Token": token["csrf_token"]},
+    )
+    assert response.status_code >= 400
+    assert client.get("/admin/").status_code == 302
+    assert login(client, "staff@example.com").status_code == 302
+    page = client.get("/wan-register").get_data(as_text=True)
+    assert 'value="first"' not in page
