@@ -105,7 +105,8 @@ HTTPS = {"base_url": "https://localhost", "headers": {"Referer": "https://localh
 
 #: Authenticator keys read off the setup page, by email (the benchmark's phone app).
 AUTHENTICATORS: dict[str, str] = {}
-_KEY_RE = re.compile(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>")
+#: The authenticator key as /tf-setup shows it for manual entry ("ABCD-EFGH-...").
+SETUP_KEY = re.compile(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>")
 
 
 def authenticator_code(email: str) -> str:
@@ -123,7 +124,7 @@ def second_factor(client, response, email: str):
         token = csrf_from(client.get("/tf-setup", **HTTPS).get_data(as_text=True))
         data = {"setup": "authenticator", "csrf_token": token}
         page = client.post("/tf-setup", data=data, **HTTPS).get_data(as_text=True)
-        AUTHENTICATORS[email] = _KEY_RE.search(page).group(1).replace("-", "")
+        AUTHENTICATORS[email] = SETUP_KEY.search(page).group(1).replace("-", "")
     elif "/tf-validate" not in location:
         return response
     token = csrf_from(client.get("/tf-validate", **HTTPS).get_data(as_text=True))
