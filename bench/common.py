@@ -7,6 +7,7 @@ happens (``scratch_database`` is a context manager).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -31,6 +32,12 @@ def production_env(**extra: str) -> dict:
         BACKOFFICE_ENV="production",
         SECRET_KEY=secrets.token_hex(32),
         SECURITY_PASSWORD_SALT=os.environ.get("SECURITY_PASSWORD_SALT", secrets.token_hex(16)),
+        # Kept for the run, like the salt: staff enrol once (signed_in_client) and sign in again.
+        SECURITY_TOTP_SECRETS=os.environ.get("SECURITY_TOTP_SECRETS", "1:" + secrets.token_hex(32)),
+        SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS=os.environ.get(
+            "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS",
+            base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        ),
         LOG_LEVEL="WARNING",
         MAIL_BACKEND="locmem",
     )
@@ -76,10 +83,13 @@ def seed(env: dict, *, users: int, orders: int, products: int = 200, books: int 
 
 
 def create_admin(env: dict, email: str = ADMIN, role: str = "admin") -> str:
-    """An admin (or staff) account with a fresh password; the password."""
+    """An admin (or staff) account with a fresh password and no second factor yet (its
+    first sign-in through ``signed_in_client`` sets one up); the password."""
     password = secrets.token_urlsafe(16)
     manage(env, "create-admin", email, "--password", password, "--role", role, "--reset",
            quiet=True)  # fmt: skip
+    manage(env, "tf-reset", email, quiet=True)
+    AUTHENTICATORS.pop(email, None)
     return password
 
 
@@ -93,12 +103,42 @@ def csrf_from(html: str) -> str:
 HTTPS = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/login"}}
 
 
+#: Authenticator keys read off the setup page, by email (the benchmark's phone app).
+AUTHENTICATORS: dict[str, str] = {}
+#: The authenticator key as /tf-setup shows it for manual entry ("ABCD-EFGH-...").
+SETUP_KEY = re.compile(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>")
+
+
+def authenticator_code(email: str) -> str:
+    """The current code of the authenticator set up for ``email``."""
+    import pyotp
+
+    return pyotp.TOTP(AUTHENTICATORS[email]).now()
+
+
+def second_factor(client, response, email: str):
+    """Finish a sign-in the password started: set up the authenticator the first time
+    (reading the key off the page), then send its code. Returns the last response."""
+    location = response.headers.get("Location", "")
+    if location.endswith("/tf-setup"):
+        token = csrf_from(client.get("/tf-setup", **HTTPS).get_data(as_text=True))
+        data = {"setup": "authenticator", "csrf_token": token}
+        page = client.post("/tf-setup", data=data, **HTTPS).get_data(as_text=True)
+        AUTHENTICATORS[email] = SETUP_KEY.search(page).group(1).replace("-", "")
+    elif "/tf-validate" not in location:
+        return response
+    token = csrf_from(client.get("/tf-validate", **HTTPS).get_data(as_text=True))
+    data = {"code": authenticator_code(email), "csrf_token": token}
+    return client.post("/tf-validate", data=data, **HTTPS)
+
+
 def signed_in_client(app, email: str, password: str):
-    """A Flask test client logged in through the real login form."""
+    """A Flask test client logged in through the real forms (password, then the code)."""
     client = app.test_client()
     token = csrf_from(client.get("/login", **HTTPS).get_data(as_text=True))
     data = {"email": email, "password": password, "csrf_token": token}
-    assert client.post("/login", data=data, **HTTPS).status_code == 302, "login failed"
+    response = second_factor(client, client.post("/login", data=data, **HTTPS), email)
+    assert response.status_code == 302, "login failed"
     return client
 
 

@@ -10,6 +10,8 @@ throwaway ones.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import os
 import secrets
 import tempfile
@@ -141,6 +143,30 @@ class Base:
     # renders the True values); backoffice/web/headers.py sends "no-store" instead.
     SECURITY_CACHE_CONTROL = None
 
+    # Two factors (backoffice/auth/two_factor.py): an authenticator app (TOTP), required for
+    # admin and staff (User.check_tf_required), optional for customers; no mail or SMS codes.
+    SECURITY_TWO_FACTOR = True
+    SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
+    # A hijacked mailbox must not stand in for the second factor: recovery codes instead.
+    SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
+    # Every sign-in asks for the code (no 30-day "trust this browser" cookie).
+    SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = True
+    SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account/"
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 10
+    # Passkeys (WebAuthn) as a second factor only, registered from /account. Never in
+    # place of the password, and never alone for a fresh sign-in (/verify asks for both).
+    # The relying party is the request's host: the site must be reached by its name.
+    SECURITY_WEBAUTHN = True
+    SECURITY_WAN_ALLOW_AS_FIRST_FACTOR = False
+    SECURITY_WAN_ALLOW_AS_MULTI_FACTOR = True
+    SECURITY_WAN_ALLOW_AS_VERIFY = None
+    # Fresh sign-in for dangerous actions (backoffice/auth/freshness.py), in minutes. No
+    # grace by default, deliberately: Flask-Security's grace slides (each fresh check
+    # pushes it on), so any grace lets a busy session stay "fresh" for ever.
+    FRESHNESS_MINUTES = 15
+    FRESHNESS_GRACE_MINUTES = 0
+
     MAIL_DEFAULT_SENDER = "no-reply@backoffice.local"
 
     # Lockout: this many consecutive failed logins lock the account for LOCKOUT_MINUTES.
@@ -245,6 +271,18 @@ class Base:
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", self.PROXY_FIX_X_FOR)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", self.LOG_LEVEL)
         self.APP_NAME = os.environ.get("APP_NAME", self.APP_NAME)
+        self.SECURITY_TOTP_ISSUER = self.APP_NAME
+        self.SECURITY_WAN_RP_NAME = self.APP_NAME
+        self.SECURITY_TOTP_SECRETS = totp_secrets(os.environ.get("SECURITY_TOTP_SECRETS"))
+        self.SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS = fernet_keys(
+            os.environ.get("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS")
+        )
+        self.FRESHNESS_MINUTES = env_int("FRESHNESS_MINUTES", self.FRESHNESS_MINUTES)
+        self.FRESHNESS_GRACE_MINUTES = env_int(
+            "FRESHNESS_GRACE_MINUTES", self.FRESHNESS_GRACE_MINUTES
+        )
+        self.SECURITY_FRESHNESS = dt.timedelta(minutes=self.FRESHNESS_MINUTES)
+        self.SECURITY_FRESHNESS_GRACE_PERIOD = dt.timedelta(minutes=self.FRESHNESS_GRACE_MINUTES)
         self.AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", self.AVATAR_MAX_PIXELS)
         self._read_storage_settings()
         self._read_job_settings()
@@ -305,6 +343,11 @@ class Development(Base):
         self.SECURITY_PASSWORD_SALT = self.SECURITY_PASSWORD_SALT or _instance_secret(
             "password_salt"
         )
+        self.SECURITY_TOTP_SECRETS = self.SECURITY_TOTP_SECRETS or {1: _instance_secret("totp")}
+        self.SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS = (
+            self.SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS
+            or fernet_keys(_instance_secret("recovery_codes_key", _new_fernet_key))
+        )
 
 
 class Testing(Base):
@@ -319,6 +362,8 @@ class Testing(Base):
         super().__init__()
         self.SECRET_KEY = secrets.token_hex(32)
         self.SECURITY_PASSWORD_SALT = secrets.token_hex(16)
+        self.SECURITY_TOTP_SECRETS = {1: secrets.token_hex(32)}
+        self.SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS = [_new_fernet_key()]
         self.MAIL_BACKEND = "locmem"
         self.BCRYPT_ROUNDS = 4  # bcrypt's minimum: the suite hashes hundreds of passwords
         self.SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"bcrypt__rounds": 4}
@@ -349,7 +394,13 @@ class Production(Base):
         super().__init__()
         missing = [
             name
-            for name in ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "DATABASE_URL")
+            for name in (
+                "SECRET_KEY",
+                "SECURITY_PASSWORD_SALT",
+                "SECURITY_TOTP_SECRETS",
+                "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS",
+                "DATABASE_URL",
+            )
             if not os.environ.get(name)
         ]
         if missing:
@@ -358,13 +409,56 @@ class Production(Base):
         self.DEBUG = False
 
 
-def _instance_secret(name: str) -> str:
+def totp_secrets(text: str | None) -> dict[int, str] | None:
+    """SECURITY_TOTP_SECRETS: ``"2:newsecret 1:oldsecret"`` (or one bare secret, key 1).
+
+    Flask-Security encrypts each user's TOTP secret with these (passlib's ``secrets``):
+    the highest key encrypts, every listed one still decrypts, so a key is rotated by
+    adding a higher one and dropping the old one once every secret was re-enrolled.
+    """
+    if not text or not text.strip():
+        return None
+    found: dict[int, str] = {}
+    for item in text.replace(",", " ").split():
+        key, sep, value = item.partition(":")
+        if not sep:
+            key, value = "1", item
+        if not key.isdigit() or not value:
+            raise ConfigError("SECURITY_TOTP_SECRETS must look like '1:secret' or '2:new 1:old'")
+        found[int(key)] = value
+    return found
+
+
+def fernet_keys(text: str | None) -> list[str] | None:
+    """SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS: Fernet keys, newest first, comma-separated."""
+    if not text or not text.strip():
+        return None
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    for key in keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigError(
+                "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS must be Fernet keys "
+                "(32 url-safe base64 bytes), comma-separated"
+            )
+    return keys
+
+
+def _new_fernet_key() -> str:
+    """A Fernet key (what ``cryptography.fernet.Fernet.generate_key`` makes)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _instance_secret(name: str, make: Callable[[], str] = lambda: secrets.token_hex(32)) -> str:
     """A random secret kept in ``instance/`` so development restarts reuse it."""
     path = ROOT / "instance" / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
+    value = make()
     path.write_text(value)
     path.chmod(0o600)
     return value

@@ -11,6 +11,8 @@ from config import ConfigError, config_for_env
 SECRETS = {
     "SECRET_KEY": "k" * 64,
     "SECURITY_PASSWORD_SALT": "s" * 32,
+    "SECURITY_TOTP_SECRETS": "1:" + "t" * 40,
+    "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS": "dGhpcnR5LXR3by1ieXRlcy1mb3ItYS1mZXJuZXQta2U=",
     "DATABASE_URL": "postgresql://db.internal/backoffice",
 }
 
@@ -37,6 +39,18 @@ def test_production_with_secrets_is_secure(production_env):
     assert settings["REMEMBER_COOKIE_SECURE"] is True
     assert settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert settings["SECURITY_PASSWORD_HASH"] == "bcrypt"
+
+
+def test_two_factor_keys_come_from_the_environment(production_env):
+    production_env.setenv("SECURITY_TOTP_SECRETS", "2:newer 1:older")
+    settings = config_for_env("production").as_dict()
+    assert settings["SECURITY_TOTP_SECRETS"] == {2: "newer", 1: "older"}
+    assert settings["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] == [
+        SECRETS["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"]
+    ]
+    production_env.setenv("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS", "not-a-key")
+    with pytest.raises(ConfigError, match="Fernet"):
+        config_for_env("production")
 
 
 def test_production_never_runs_in_debug(production_env):

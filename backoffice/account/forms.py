@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, PasswordField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import AnyOf, DataRequired
 
 from backoffice.services.profiles import validators
 from backoffice.validation import strip_filter
@@ -54,3 +54,11 @@ class ShippingUpdatesForm(FlaskForm):
         validators=[DataRequired(message="Choose yes or no.")],
     )
     submit = SubmitField("Save")
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """Ending every session of one's own account: the button sends ``confirm=everywhere``
+    (a bare POST with only the CSRF token is refused)."""
+
+    confirm = HiddenField(validators=[AnyOf(["everywhere"])])
+    submit = SubmitField("Sign out everywhere")

@@ -11,10 +11,17 @@ from flask_security import auth_required, current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice.account.forms import DeleteAccountForm, ProfileForm, ShippingUpdatesForm
+from backoffice import clock
+from backoffice.account.forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    ShippingUpdatesForm,
+    SignOutEverywhereForm,
+)
 from backoffice.extensions import db
 from backoffice.models import Order, OrderItem, ensure_profile
 from backoffice.ranges import int_range, page_number
+from backoffice.services import audit, sessions
 from backoffice.services.accounts import AccountError
 from backoffice.services.erasure import erase_user
 from backoffice.services.notifications import set_shipping_updates
@@ -34,7 +41,11 @@ def overview():
 def _overview(user, delete_form, status: int = 200):
     updates = ShippingUpdatesForm(shipping_updates="on" if user.shipping_updates else "off")
     page = render_template(
-        "account/overview.html", user=user, delete_form=delete_form, updates_form=updates
+        "account/overview.html",
+        user=user,
+        delete_form=delete_form,
+        updates_form=updates,
+        sign_out_form=SignOutEverywhereForm(),
     )
     return page, status
 
@@ -50,6 +61,21 @@ def notifications():
     db.session.commit()
     flash("Your mail settings were saved.", "success")
     return redirect(url_for(".overview"))
+
+
+@bp.post("/sign-out-everywhere")
+@auth_required()
+def sign_out_everywhere():
+    """End every session of one's own account, this one included (a lost phone, a shared PC)."""
+    if not SignOutEverywhereForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    sessions.end_everywhere(user, clock.now())
+    audit.record("sign_out_everywhere", model="User", object_id=user.id, actor=user)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out on every device, this one included.", "info")
+    return redirect(url_for("security.login"))
 
 
 @bp.route("/profile", methods=("GET", "POST"))

@@ -84,13 +84,25 @@ class SecuredMixin:
     read_permission = "admin.access"
 
     def is_accessible(self) -> bool:
-        """Signed-in, active staff with the view's read permission."""
-        return can(current_user, "admin.access") and can(current_user, self.read_permission)
+        """Signed-in, active staff with a second factor and the view's read permission.
+
+        Sign-in already asks staff for the second factor; this also stops a session that
+        began without one (a role granted to a signed-in customer, a reset second factor).
+        """
+        return (
+            can(current_user, "admin.access")
+            and current_user.has_second_factor
+            and can(current_user, self.read_permission)
+        )
 
     def inaccessible_callback(self, name, **kwargs):
-        """Anonymous visitors log in first; signed-in users without the right get 403."""
+        """Anonymous visitors log in first; staff without a second factor set one up first;
+        signed-in users without the right get 403."""
         if not current_user.is_authenticated:
             return login_redirect()
+        if can(current_user, "admin.access") and not current_user.has_second_factor:
+            flash("Set up your second factor to use the admin.", "warning")
+            return redirect(url_for("security.two_factor_setup"))
         abort(403)
 
 

@@ -7,6 +7,9 @@ list → server-rendered confirmation page (with the count and any parameters) �
 all POSTs under the app-wide CSRF protection, in one transaction, with a summary
 "N changed, M skipped (reasons)" and an audit entry.
 
+Role changes (``fresh=True``) and every request over "all matching" rows need a fresh
+sign-in (FRESHNESS_MINUTES): otherwise the re-authentication page, back to the list.
+
 An action with ``confirm=False`` changes nothing and answers at once (an export):
 it skips the confirmation page and returns a Response.
 
@@ -28,6 +31,7 @@ from markupsafe import Markup
 from sqlalchemy import Select
 
 from backoffice.admin.bulk_scope import BulkScope, audit_changes, refuse, resolve_scope
+from backoffice.auth.freshness import is_fresh, reauthenticate
 from backoffice.extensions import db
 from backoffice.jobs.bulk import KIND, first_checkpoint, job_actor
 from backoffice.jobs.records import start_job
@@ -72,6 +76,8 @@ class BulkAction:
     danger: bool = False
     description: str = ""
     confirm: bool = True
+    #: Needs a fresh sign-in even on ticked rows (role changes).
+    fresh: bool = False
 
 
 class BulkActionsMixin:
@@ -109,6 +115,11 @@ class BulkActionsMixin:
             abort(403)
         return action
 
+    @staticmethod
+    def _needs_reauth(action: BulkAction) -> bool:
+        """A role change, or anything over every matching row, from a stale sign-in."""
+        return (action.fresh or request.form.get("scope") == "all") and not is_fresh()
+
     def _list_url(self) -> str:
         return url_for(".index_view", **request.args)
 
@@ -116,6 +127,8 @@ class BulkActionsMixin:
     def bulk_confirm(self):
         """Show what the action will touch and ask for confirmation (and parameters)."""
         action = self._bulk_action()
+        if self._needs_reauth(action):
+            return reauthenticate(self._list_url())
         scope = resolve_scope(self)
         if scope.count == 0:
             flash("Select at least one row, or choose “all matching”.", "warning")
@@ -151,6 +164,8 @@ class BulkActionsMixin:
     def bulk_apply(self):
         """Run the confirmed action in one transaction and report what happened."""
         action = self._bulk_action()
+        if self._needs_reauth(action):
+            return reauthenticate(self._list_url())
         scope = resolve_scope(self)
         if not action.confirm:
             return self._run_at_once(action, scope)

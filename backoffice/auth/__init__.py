@@ -10,7 +10,9 @@ What lives here, one job per module:
   (the audit entry with its real reason, ``identity_digest``);
 * ``events``: Flask-Security's signals → lockout counter and audit trail;
 * ``sessions``: one server-side session row per sign-in, so sign-out is final;
-* ``limits``: rate limits on the sign-in endpoints, /change and the staff email check.
+* ``limits``: rate limits on the sign-in endpoints, /change and the staff email check;
+* ``two_factor``: the second factor's lockout, shown-once recovery codes and audit;
+* ``freshness``: is the session freshly signed in, and /verify asking for both factors.
 
 It may import the extensions, models, services, ``clock`` and ``outgoing_mail``; never the
 doors above it (admin, account, web, cli), which import from here.
@@ -29,6 +31,7 @@ from backoffice.auth.forms import (
     LockoutChangePasswordForm,
     RegisterForm,
 )
+from backoffice.auth.freshness import FreshSignInForm
 from backoffice.auth.identities import (
     IDENTITY_ATTRIBUTES,
     LowercaseMailUtil,
@@ -39,8 +42,18 @@ from backoffice.auth.limits import init_limits
 from backoffice.auth.passwords import BackofficePasswordUtil
 from backoffice.auth.refusals import render_json
 from backoffice.auth.sessions import init_sessions
+from backoffice.auth.two_factor import (
+    LockoutRecoveryForm,
+    LockoutTwoFactorCodeForm,
+    NewRecoveryCodesForm,
+    PasskeyRegisterForm,
+    RescueForm,
+    SetupForm,
+    ShownOnceRecoveryCodes,
+    init_two_factor,
+)
 from backoffice.extensions import db
-from backoffice.models import Role, User
+from backoffice.models import Role, User, WebAuthn
 
 
 def init_auth(app: Flask) -> None:
@@ -55,10 +68,19 @@ def init_auth(app: Flask) -> None:
         mail_util_cls=LowercaseMailUtil,
         username_util_cls=LowercaseUsernameUtil,
         password_util_cls=BackofficePasswordUtil,
+        two_factor_verify_code_form=LockoutTwoFactorCodeForm,
+        mf_recovery_form=LockoutRecoveryForm,
+        two_factor_rescue_form=RescueForm,
+        two_factor_setup_form=SetupForm,
+        verify_form=FreshSignInForm,
+        wan_register_form=PasskeyRegisterForm,
+        mf_recovery_codes_form=NewRecoveryCodesForm,
+        mf_recovery_codes_util_cls=ShownOnceRecoveryCodes,
     )
-    security.init_app(app, UserDatastore(db, User, Role))
+    security.init_app(app, UserDatastore(db, User, Role, webauthn_model=WebAuthn))
     security.render_json(render_json)
     init_events(app)
+    init_two_factor(app)
     # Both need Flask-Security bound: the session check wraps its user loader, and the
     # limits wrap its views.
     init_sessions(app)

@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): the sign-in endpoints, /change and the staff email check.
+"""Rate limits (Flask-Limiter): sign-in and second-factor endpoints, /change, the email check.
 
 Limits are read from the app's settings on each request, and the Limit objects are
 built once here: every app built by ``create_app`` attaches the same ones, so building
@@ -48,6 +48,12 @@ SIGN_IN_LIMITS = {
     "security.reset_password": _reset,
     "security.send_confirmation": _reset,
     "security.change_password": _change,
+    # Each POST a guess at a second factor: the same per-address budget as the password.
+    "security.two_factor_token_validation": _login,
+    "security.mf_recovery": _login,
+    "security.wan_signin_response": _login,
+    "security.wan_verify_response": _login,
+    "security.verify": _login,
 }
 
 

@@ -2,8 +2,9 @@
 
 One module per area, each a door onto the services like the admin and the account page:
 
-- ``users``: create-admin, suspend, activate, unlock, grant-role, revoke-role (through
-  ``services.accounts`` and ``services.users``, so the account rules hold here too);
+- ``users``: create-admin, suspend, activate, unlock, grant-role, revoke-role, tf-reset
+  (through ``services.accounts``, ``services.users`` and ``services.second_factor``, so the
+  account rules hold here too);
 - ``demo``: seed-demo;
 - ``orders``: place-order;
 - ``export``: the admin list's CSV export, to a file;

@@ -1,5 +1,5 @@
 """Account commands: ``create-admin``, ``suspend``, ``activate``, ``unlock``, ``grant-role``,
-``revoke-role``.
+``revoke-role``, ``tf-reset``.
 
 They run the same service functions as the admin, so the same rules hold: the last
 active admin can never be suspended or demoted, whoever asks.
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from backoffice.extensions import db
 from backoffice.models import User
 from backoffice.permissions import ADMIN, ROLE_PERMISSIONS, STAFF
-from backoffice.services import accounts, audit
+from backoffice.services import accounts, audit, second_factor
 from backoffice.services.users import (
     UserError,
     create_user,
@@ -160,4 +160,13 @@ def revoke_role(email, role):
     _run("role_change", accounts.revoke_role, email, role, changes={"removed": role})
 
 
-COMMANDS = (create_admin, suspend, activate, unlock, grant_role, revoke_role)
+@click.command("tf-reset")
+@with_appcontext
+@click.argument("email")
+def tf_reset(email):
+    """Remove the second factor of the user EMAIL (authenticator, recovery codes, passkeys)
+    and end their sessions; staff set up a new one at their next sign-in."""
+    _run("tf_reset", second_factor.reset, email)
+
+
+COMMANDS = (create_admin, suspend, activate, unlock, grant_role, revoke_role, tf_reset)

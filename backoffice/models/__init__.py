@@ -1,6 +1,6 @@
 """All models, importable from one place.
 
-One module per area (users, catalog, orders, audit, sessions, jobs, api_keys, imports);
+One module per area (users, webauthn, catalog, orders, audit, sessions, jobs, api_keys, imports);
 ``base.py`` holds the naming convention and UTC timestamps. Models may import only the base helpers
 (extensions, clock): never services, admin or any door.
 """
@@ -15,6 +15,7 @@ from backoffice.models.notifications import NOTIFICATION_STATES, OrderNote, Orde
 from backoffice.models.orders import ORDER_STATUSES, Order, OrderItem, OrderStatus
 from backoffice.models.sessions import UserSession
 from backoffice.models.users import Role, User, UserProfile, ensure_profile, new_uniquifier
+from backoffice.models.webauthn import WebAuthn
 
 __all__ = [
     "ACTIVE_STATES",
@@ -38,6 +39,7 @@ __all__ = [
     "User",
     "UserProfile",
     "UserSession",
+    "WebAuthn",
     "ensure_profile",
     "new_uniquifier",
     "utcnow",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from flask_security import AsaList
 from sqlalchemy import DateTime, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -36,6 +37,16 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value
+
+
+class TextList(AsaList):
+    """Flask-Security's comma-separated list column, usable in queries.
+
+    AsaList holds no state, so its SQL can be cached; without ``cache_ok`` SQLAlchemy
+    warns whenever a query names such a column (``mf_recovery_codes IS NOT NULL``).
+    """
+
+    cache_ok = True
 
 
 # Money: exact decimals, two places, never floats.

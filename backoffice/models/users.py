@@ -24,7 +24,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from backoffice import clock
 from backoffice.extensions import db
-from backoffice.models.base import TimestampMixin, UTCDateTime, utcnow
+from backoffice.models.base import TextList, TimestampMixin, UTCDateTime, utcnow
+from backoffice.models.webauthn import WebAuthn
+from backoffice.permissions import can
 
 roles_users = Table(
     "roles_users",
@@ -99,8 +101,21 @@ class User(db.Model, UserMixin, TimestampMixin):
     # The customer's choice under /account: mail when an order is shipped or delivered.
     shipping_updates: Mapped[bool] = mapped_column(default=True, server_default=true())
 
+    # Second factor (Flask-Security): "authenticator" and the TOTP secret, encrypted with
+    # SECURITY_TOTP_SECRETS; one-time recovery codes, each encrypted with
+    # SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS; the WebAuthn user handle for passkeys.
+    tf_primary_method: Mapped[str | None] = mapped_column(String(64))
+    tf_totp_secret: Mapped[str | None] = mapped_column(String(255))
+    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(TextList()))
+    fs_webauthn_user_handle: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Flask-Security's tf_reset writes this; codes by SMS are not offered, so no column.
+    tf_phone_number = None
+
     roles: Mapped[list[Role]] = relationship(
         secondary=roles_users, backref=db.backref("users", lazy="dynamic")
+    )
+    webauthn: Mapped[list[WebAuthn]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="WebAuthn.id"
     )
     profile: Mapped[UserProfile] = relationship(
         back_populates="user",
@@ -132,6 +147,26 @@ class User(db.Model, UserMixin, TimestampMixin):
         if locked and form_error is not None:
             form_error.append(LOCKED_MESSAGE)
         return locked
+
+    @property
+    def is_staff(self) -> bool:
+        """True for admin and staff: whoever may open the admin must use two factors."""
+        return can(self, "admin.access")
+
+    @property
+    def has_second_factor(self) -> bool:
+        """An authenticator app or a passkey is set up."""
+        return bool(self.tf_primary_method and self.tf_totp_secret) or bool(self.webauthn)
+
+    def check_tf_required(self, tf_setup_methods, tf_fresh: bool):
+        """Flask-Security's hook: two factors for admin and staff, and for whoever set one up."""
+        if self.is_staff or tf_setup_methods:
+            return True, tf_setup_methods  # TWO_FACTOR_ALWAYS_VALIDATE: fresh or not
+        return False, tf_setup_methods
+
+    def check_tf_required_setup(self) -> bool:
+        """Staff may not switch their second factor off (the setup page hides "disable")."""
+        return self.is_staff
 
     def get_security_payload(self) -> dict:
         """What Flask-Security's JSON answers say about the user: never secrets."""

@@ -63,7 +63,8 @@ def has_role(name: str):
     return User.roles.any(Role.name == name)
 
 
-def _require(actor, permission: str) -> None:
+def require(actor, permission: str) -> None:
+    """Refuse (AccountError) an actor without ``permission``; the command line may do all."""
     if actor is not None and not can(actor, permission):
         raise AccountError("You do not have permission to change accounts that way.")
 
@@ -112,7 +113,7 @@ def blocked(actor, targets: Select, *, drops_admin: bool, self_rule: bool = True
     return reasons
 
 
-def _eligible(targets: Select, reasons: dict[int, str], outcome: Outcome):
+def eligible(targets: Select, reasons: dict[int, str], outcome: Outcome):
     """Targets not protected by a rule; the protected ones are counted as skipped."""
     for reason, n in Counter(reasons.values()).items():
         outcome.skip(reason, n)
@@ -121,9 +122,9 @@ def _eligible(targets: Select, reasons: dict[int, str], outcome: Outcome):
 
 def suspend(actor, targets: Select) -> Outcome:
     """Deactivate accounts and end their sessions and remember-me cookies (new uniquifier)."""
-    _require(actor, "users.write")
+    require(actor, "users.write")
     outcome = Outcome()
-    rows = _eligible(targets, blocked(actor, targets, drops_admin=True), outcome)
+    rows = eligible(targets, blocked(actor, targets, drops_admin=True), outcome)
     outcome.skip("already suspended", _count(rows, User.active.is_(False)))
     suspending = and_(rows, User.active.is_(True))
     sessions.revoke_users(select(User.id).where(suspending), clock.now())
@@ -133,9 +134,9 @@ def suspend(actor, targets: Select) -> Outcome:
 
 def activate(actor, targets: Select) -> Outcome:
     """Reactivate suspended accounts (erased ones stay closed)."""
-    _require(actor, "users.write")
+    require(actor, "users.write")
     outcome = Outcome()
-    rows = _eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
+    rows = eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
     outcome.skip(ERASED, _count(rows, User.erased_at.is_not(None)))
     rows = and_(rows, User.erased_at.is_(None))
     outcome.skip("already active", _count(rows, User.active.is_(True)))
@@ -145,9 +146,9 @@ def activate(actor, targets: Select) -> Outcome:
 
 def unlock(actor, targets: Select) -> Outcome:
     """Clear failed logins and any lock (staff may, except on admin accounts)."""
-    _require(actor, "users.unlock")
+    require(actor, "users.unlock")
     outcome = Outcome()
-    rows = _eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
+    rows = eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
     locked = or_(User.failed_logins > 0, User.locked_until.is_not(None))
     outcome.skip("not locked", _count(rows, ~locked))
     outcome.changed = _update(and_(rows, locked), failed_logins=0, locked_until=None)
@@ -156,10 +157,10 @@ def unlock(actor, targets: Select) -> Outcome:
 
 def grant_role(actor, targets: Select, role_name: str) -> Outcome:
     """Give ``role_name`` to every target that lacks it (INSERT ... SELECT)."""
-    _require(actor, "users.write")
+    require(actor, "users.write")
     role = _role(role_name)
     outcome = Outcome()
-    rows = _eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
+    rows = eligible(targets, blocked(actor, targets, drops_admin=False, self_rule=False), outcome)
     outcome.skip(ERASED, _count(rows, User.erased_at.is_not(None)))
     rows = and_(rows, User.erased_at.is_(None))
     outcome.skip(f"already {role_name}", _count(rows, has_role(role_name)))
@@ -176,11 +177,11 @@ def grant_role(actor, targets: Select, role_name: str) -> Outcome:
 
 def revoke_role(actor, targets: Select, role_name: str) -> Outcome:
     """Take ``role_name`` away; nobody demotes themselves, and one active admin always stays."""
-    _require(actor, "users.write")
+    require(actor, "users.write")
     role = _role(role_name)
     outcome = Outcome()
     reasons = blocked(actor, targets, drops_admin=role_name == ADMIN)
-    rows = _eligible(targets, reasons, outcome)
+    rows = eligible(targets, reasons, outcome)
     outcome.skip(f"not {role_name}", _count(rows, ~has_role(role_name)))
     outcome.changed = db.session.execute(
         delete(roles_users).where(

@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import delete, update
 
 from backoffice.extensions import db
-from backoffice.models import UserSession
+from backoffice.models import User, UserSession, new_uniquifier
 
 #: last_seen_at is written at most this often per session (one UPDATE a minute, not a request).
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -95,6 +95,13 @@ def revoke_users(user_ids, now: dt.datetime) -> None:
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def end_everywhere(user: User, now: dt.datetime) -> None:
+    """Sign ``user`` out on every device: each session row ends and a new uniquifier
+    refuses every session and remember-me cookie, copies included."""
+    user.fs_uniquifier = new_uniquifier()
+    revoke_users([user.id], now)
 
 
 def forget_user(user_id: int) -> None:

@@ -13,13 +13,13 @@ from backoffice.models import User, UserSession, new_uniquifier
 from backoffice.services import accounts
 from backoffice.services.erasure import erase_user
 from tests.support.factories import PASSWORD
-from tests.support.http import csrf_token, login, post_form
+from tests.support.http import csrf_token, json_login, login, post_form
 
 LOGIN_REDIRECT = "/login?next="
 
 
 def remembered_login(client, email: str = "admin@example.com"):
-    response = post_form(client, "/login", {"email": email, "password": PASSWORD, "remember": "y"})
+    response = login(client, email, data={"remember": "y"})
     assert response.status_code == 302
     return response
 
@@ -80,12 +80,7 @@ def test_logout_leaves_the_users_other_devices_signed_in(app, client, users):
 
 
 def test_json_login_and_logout_end_the_session_too(app, client, users):
-    token = client.get("/login", headers={"Accept": "application/json"}).json["response"]
-    response = client.post(
-        "/login",
-        json={"email": "admin@example.com", "password": PASSWORD},
-        headers={"X-CSRF-Token": token["csrf_token"]},
-    )
+    response = json_login(client, "admin@example.com")
     assert response.status_code == 200
     copy = copy_cookie(app, client, "session")
     assert signed_in(copy)
@@ -106,12 +101,7 @@ def test_the_row_records_the_device_without_the_token(app, client, users):
 
 def test_a_hostile_user_agent_is_stored_cleaned(app, client, users):
     agent = "Evil\x00Agent\x1b[31m " + "x" * 300
-    response = post_form(
-        client,
-        "/login",
-        {"email": "admin@example.com", "password": PASSWORD},
-        headers={"User-Agent": agent},
-    )
+    response = login(client, "admin@example.com", headers={"User-Agent": agent})
     assert response.status_code == 302
     (row,) = session_rows(app, users["admin"])
     assert row.user_agent == ("EvilAgent[31m " + "x" * 300)[:255]

@@ -20,6 +20,7 @@ from tests.support.http import login, post_form
 
 #: Commands that change accounts, each through services.accounts / services.users.
 ACCOUNT_COMMANDS = {"create-admin", "suspend", "activate", "unlock", "grant-role", "revoke-role"}
+ACCOUNT_COMMANDS |= {"tf-reset"}  # through services.second_factor, on the account rules
 #: Commands that do not touch accounts (or, like seed-demo, only create demo customers).
 OTHER_COMMANDS = {"db", "run", "shell", "routes", "seed-demo", "place-order", "export", "storage"}
 OTHER_COMMANDS |= {"limiter"}  # Flask-Limiter's: shows and clears rate-limit counters

@@ -11,6 +11,7 @@ run in ``python manage.py worker`` with the same environment, as ``make run`` do
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -41,6 +42,10 @@ def server_env(database_url: str, workdir: Path) -> dict[str, str]:
         DATABASE_URL=database_url,
         SECRET_KEY=secrets.token_hex(32),
         SECURITY_PASSWORD_SALT=secrets.token_hex(16),
+        SECURITY_TOTP_SECRETS="1:" + secrets.token_hex(32),
+        SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS=base64.urlsafe_b64encode(
+            secrets.token_bytes(32)
+        ).decode(),
         MAIL_BACKEND="file",
         MAIL_FILE_PATH=str(workdir / "mail"),
         STORAGE_BACKEND="local",

@@ -4,16 +4,50 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 from playwright.sync_api import Locator, Page, expect
 
+#: Authenticator keys read off the setup page, by email: the phone app of the run.
+AUTHENTICATORS: dict[str, str] = {}
 
-def log_in(page: Page, email: str, password: str) -> None:
-    """Fill and send the login form (going to /login first when elsewhere)."""
+
+def log_in(page: Page, email: str, password: str, *, second_factor: bool = True) -> None:
+    """Fill and send the login form (going to /login first when elsewhere).
+
+    Staff then give the authenticator code; the first time, they set the authenticator up
+    (``set_up_authenticator``), as a new staff member does. ``second_factor=False`` stops
+    after the password.
+    """
     if "/login" not in page.url:
         page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    if not second_factor:
+        return
+    if "/tf-setup" in page.url:
+        set_up_authenticator(page, email)
+    elif "/tf-validate" in page.url:
+        enter_code(page, email)
+
+
+def set_up_authenticator(page: Page, email: str) -> str:
+    """On /tf-setup: choose the authenticator, read the key the page shows, send a code."""
+    page.get_by_label(re.compile("authenticator app")).check()
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.locator("img#qrcode")).to_be_visible()
+    key = page.locator("img#qrcode").locator("xpath=../following-sibling::div").inner_text()
+    AUTHENTICATORS[email] = key.replace("-", "").strip()
+    enter_code(page, email)
+    return AUTHENTICATORS[email]
+
+
+def enter_code(page: Page, email: str) -> None:
+    """Type the authenticator's current code and send it."""
+    page.get_by_label("Authentication Code").fill(pyotp.TOTP(AUTHENTICATORS[email]).now())
+    page.get_by_role("button", name="Submit Code").click()
+    page.wait_for_load_state()
 
 
 def choose(page: Page, box: Locator, text: str, search: str | None = None) -> None:

@@ -28,6 +28,7 @@ from backoffice.services.api_keys import create_key
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
 from backoffice.services.imports.memory import remember
+from backoffice.services.second_factor import enrol_authenticator
 from backoffice.services.users import create_user
 from tests.migrations.test_migrations import schema_drift
 from tests.support.databases import scratch_database
@@ -38,6 +39,7 @@ INITIAL_REVISION = "2148d5b27c81"
 API_KEYS_REVISION = "29440f1af0cc"  # api_keys; audit_log.api_key
 IDEMPOTENCY_REVISION = "3c2de7bca3da"  # idempotency_records
 IMPORT_MAPPINGS_REVISION = "d07c905cbcbe"  # import_mappings
+TWO_FACTOR_REVISION = "059d44ce23dd"  # users' second factors; webauthn
 
 Snapshot = dict[str, tuple[list[str], list[dict]]]
 
@@ -263,5 +265,20 @@ def test_import_mappings_revision_refuses_while_mappings_are_remembered(migrated
     assert refused == IMPORT_MAPPINGS_REVISION
     assert "2 remembered import mapping(s)" in message
     assert "roll back the code" in message
+    upgrade()
+    assert snapshot() == at_head
+
+
+def test_two_factor_revision_refuses_while_someone_has_a_second_factor(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    enrol_authenticator(create_user("secure@example.com", PASSWORD, roles=["staff"]))
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == TWO_FACTOR_REVISION
+    assert "1 user(s) have a second factor" in message
     upgrade()
     assert snapshot() == at_head

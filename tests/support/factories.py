@@ -8,17 +8,28 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.extensions import db
 from backoffice.models import Book, Order, OrderItem, Product, User
+from backoffice.permissions import ROLE_PERMISSIONS
 from backoffice.services.api_keys import create_key
+from backoffice.services.second_factor import enrol_authenticator
 from backoffice.services.users import create_user, ensure_roles
 
 PASSWORD = "correct horse battery staple 42"
 
 
-def add_user(app, email: str, *, roles=(), password: str = PASSWORD, **kwargs):
-    """Create a user through the service (with profile) and return its id."""
+def add_user(app, email: str, *, roles=(), password: str = PASSWORD, second_factor=None, **kwargs):
+    """Create a user through the service (with profile) and return its id.
+
+    Staff and admins get an authenticator second factor, as they would have after their
+    first sign-in (``second_factor=False``: not enrolled yet; True: a customer enrolled).
+    ``tests.support.http.login`` answers its code.
+    """
+    if second_factor is None:
+        second_factor = any(r in ROLE_PERMISSIONS for r in roles)
     with app.app_context():
         ensure_roles()
         user = create_user(email, password, roles=list(roles), **kwargs)
+        if second_factor:
+            enrol_authenticator(user)
         db.session.commit()
         return user.id
 

@@ -7,7 +7,7 @@ import pytest
 from backoffice import create_app
 from backoffice.extensions import db
 from tests.support.factories import PASSWORD, add_user
-from tests.support.http import csrf_token
+from tests.support.http import login
 
 # One page of each kind: Flask-Security, account area, admin, error page, JSON answer.
 PAGES = {
@@ -32,15 +32,12 @@ def assert_flags(header: str, secure: bool) -> None:
 
 
 def remembered_login(client, base_url: str = "http://localhost"):
-    token = csrf_token(client, "/login")
-    return client.post(
-        "/login",
-        data={
-            "email": "admin@example.com",
-            "password": PASSWORD,
-            "remember": "y",
-            "csrf_token": token,
-        },
+    """Password then authenticator code, "remember me" ticked; the last answer."""
+    return login(
+        client,
+        "admin@example.com",
+        PASSWORD,
+        data={"remember": "y"},
         base_url=base_url,
         headers={"Referer": f"{base_url}/login"},
     )
@@ -68,6 +65,10 @@ def test_the_session_cookie_has_its_flags_on_every_kind_of_page(app, client, use
 def test_production_cookies_are_secure(monkeypatch, app, migrated):
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
     monkeypatch.setenv("SECURITY_PASSWORD_SALT", "s" * 32)
+    monkeypatch.setenv("SECURITY_TOTP_SECRETS", "1:" + "t" * 40)
+    monkeypatch.setenv(
+        "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS", "dGhpcnR5LXR3by1ieXRlcy1mb3ItYS1mZXJuZXQta2U="
+    )
     monkeypatch.setenv("DATABASE_URL", migrated)
     monkeypatch.setenv("BCRYPT_ROUNDS", "4")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)

@@ -68,7 +68,12 @@ USER_BULK_ACTIONS = (
         description="Clears failed logins and any lock.",
     ),
     BulkAction(
-        "add_role", "Add role", _bulk(accounts.grant_role, "role"), "users.write", RoleChoiceForm
+        "add_role",
+        "Add role",
+        _bulk(accounts.grant_role, "role"),
+        "users.write",
+        RoleChoiceForm,
+        fresh=True,
     ),
     BulkAction(
         "remove_role",
@@ -77,15 +82,21 @@ USER_BULK_ACTIONS = (
         "users.write",
         RoleChoiceForm,
         danger=True,
+        fresh=True,
     ),
 )
 
 
 #: What the status and lock buttons say once they worked ("x@example.com is suspended.").
-_DONE = {"suspend": "suspended", "activate": "active again", "unlock": "unlocked"}
+_DONE = {
+    "suspend": "suspended",
+    "activate": "active again",
+    "unlock": "unlocked",
+    "tf_reset": "signed out, and their second factor is removed",
+}
 
 
-def _post_button(endpoint: str, user_id: int, label: str, css: str, title: str) -> Markup:
+def post_button(endpoint: str, user_id: int, label: str, css: str, title: str) -> Markup:
     """A one-button POST form (CSRF token included): works without JavaScript."""
     return Markup(
         '<form method="post" action="{action}" class="d-inline row-action">'
@@ -114,10 +125,10 @@ def status_cell(view, context, model, name) -> Markup:
         label = "Active" if model.active else "Suspended"
         return Markup('<span class="badge badge-{}">{}</span>').format(css, label)
     if model.active:
-        return _post_button(
+        return post_button(
             ".toggle_active", model.id, "Active", "btn-outline-success", "Suspend this user"
         )
-    return _post_button(
+    return post_button(
         ".toggle_active", model.id, "Suspended", "btn-outline-secondary", "Activate this user"
     )
 
@@ -136,7 +147,7 @@ def lock_cell(view, context, model, name) -> Markup | str:
     text = escape(f"Locked until {model.locked_until:%Y-%m-%d %H:%M} UTC")
     if not may_unlock(model):
         return text
-    button = _post_button(".unlock", model.id, "Unlock", "btn-outline-warning", "Unlock")
+    button = post_button(".unlock", model.id, "Unlock", "btn-outline-warning", "Unlock")
     return Markup("{} {}").format(text, button)
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from backoffice.admin.base import SecuredMixin
+from backoffice.admin.fresh import fresh_required
 from backoffice.extensions import db
 from backoffice.models import ApiKey
 from backoffice.ranges import parse_id
@@ -52,6 +53,7 @@ class ApiKeysView(SecuredMixin, BaseView):
         return self._page()
 
     @expose("/create", methods=["POST"])
+    @fresh_required
     def create(self):
         """Create a key and show it once (the page is not stored: no-store)."""
         days_text = request.form.get("expires", "").strip()

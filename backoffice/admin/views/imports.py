@@ -24,6 +24,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 
 from backoffice.admin.base import SecuredMixin
+from backoffice.admin.fresh import fresh_required
 from backoffice.admin.views.jobs import visible_jobs
 from backoffice.extensions import db
 from backoffice.jobs import imports
@@ -165,6 +166,7 @@ class ImportView(SecuredMixin, BaseView):
         return Response(data, mimetype="text/csv", headers=headers)
 
     @expose("/preview/<int:job_id>/apply", methods=["POST"])
+    @fresh_required
     def apply(self, job_id: int):
         """Step 5: start the apply of this dry run (rows in error are skipped)."""
         job = self._dry_run(job_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import PasswordField, StringField
 
 from backoffice import clock
+from backoffice.admin.actions.user_security import UserSecurityMixin, second_factor_cell
 from backoffice.admin.actions.users import (
     USER_BULK_ACTIONS,
     AccountControlsMixin,
@@ -46,7 +47,7 @@ class RoleFilter(BaseSQLAFilter):
         return "equals"
 
 
-class UserView(AccountControlsMixin, SecuredModelView):
+class UserView(UserSecurityMixin, AccountControlsMixin, SecuredModelView):
     """Accounts. Forms never show the password hash, the uniquifier or any token."""
 
     read_permission = "users.read"
@@ -59,6 +60,7 @@ class UserView(AccountControlsMixin, SecuredModelView):
         "profile.full_name",
         "roles",
         "active",
+        "tf_primary_method",
         "failed_logins",
         "locked_until",
         "last_login_at",
@@ -90,11 +92,13 @@ class UserView(AccountControlsMixin, SecuredModelView):
         "active": "Status",
         "failed_logins": "Failed logins",
         "locked_until": "Lock",
+        "tf_primary_method": "Second factor",
     }
     column_formatters = {
         "profile.avatar": avatar_column,
         "active": status_cell,
         "locked_until": lock_cell,
+        "tf_primary_method": second_factor_cell,
     }
     column_details_list = (
         "email",
@@ -124,7 +128,11 @@ class UserView(AccountControlsMixin, SecuredModelView):
         ),
     }
     form_args = {"email": {"filters": [strip_filter]}, "username": {"filters": [strip_filter]}}
-    list_loader_options = (selectinload(User.roles), joinedload(User.profile))
+    list_loader_options = (
+        selectinload(User.roles),
+        selectinload(User.webauthn),
+        joinedload(User.profile),
+    )
     bulk_actions = USER_BULK_ACTIONS
     # These load the password-strength bar and the email check; the list does not.
     create_template = "admin/user/create.html"
