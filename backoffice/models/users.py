@@ -114,8 +114,10 @@ class User(db.Model, UserMixin, TimestampMixin):
     roles: Mapped[list[Role]] = relationship(
         secondary=roles_users, backref=db.backref("users", lazy="dynamic")
     )
+    # No order_by: the user list loads these for its "Second factor" column, and an
+    # ORDER BY over the IN (...) of a whole page is a sort the index cannot serve.
     webauthn: Mapped[list[WebAuthn]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="WebAuthn.id"
+        cascade="all, delete-orphan", passive_deletes=True
     )
     profile: Mapped[UserProfile] = relationship(
         back_populates="user",
