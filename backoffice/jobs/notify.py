@@ -4,15 +4,16 @@
 runs each minute too (a sweep, in case the queue was unreachable at commit time). It
 claims due rows (``services.notification_delivery``: the claim is committed before the
 mail leaves, so a worker killed mid-send never sends one twice), renders each mail from
-the order as it is now, sends it, and marks it. Mails go at most ``MAIL_RATE_LIMIT`` a
-minute, so a bulk move of 100,000 orders drains steadily in the worker while the admin
+the order as it is now, sends it, and marks it. Mails go at most ``MAIL_RATE_LIMIT`` in
+any minute, so a bulk move of 100,000 orders drains steadily in the worker while the admin
 request that moved them only wrote the rows. When rows wait for a retry (SMTP failed),
 the task schedules itself for the earliest one.
 
-The pace is kept by each running task: a worker with several threads may run several
-at once (each commit queues one), and then sends up to threads × ``MAIL_RATE_LIMIT`` a
-minute. Claims keep them from sending any row twice; a shared pace (a window over
-``claimed_at``) is left to do.
+A worker with several threads may run several of these tasks at once (each commit
+queues one): claims keep them from sending any row twice, and the pace is shared too:
+before claiming, a task counts the rows claimed by anyone in the last minute and takes
+only what is left of ``MAIL_RATE_LIMIT`` (two tasks claiming at the same instant may
+overshoot it by one batch): mails leave in batches, up to the limit in any minute.
 
 Erased customers get no mail: the row was written ``skipped``, or the account was erased
 after the change and the row is skipped here.
@@ -21,7 +22,6 @@ after the change and the row is skipped here.
 from __future__ import annotations
 
 import logging
-import time
 from email.utils import parseaddr
 
 from flask import Flask, current_app, render_template
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Rows claimed per commit: small, so a slow SMTP server leaves few rows claimed.
 BATCH = 20
+#: Seconds before looking again when the last minute's share of MAIL_RATE_LIMIT is taken.
+FULL_WAIT = 5.0
 SUBJECTS = {
     "paid": "Order #{id}: payment received",
     "shipped": "Order #{id} is on its way",
@@ -72,14 +74,20 @@ def deliver_due() -> float | None:
         log.warning("Order mails left claimed by a stopped worker were marked failed")
     db.session.commit()
     rate = int(current_app.config["MAIL_RATE_LIMIT"])
-    gap = 60.0 / rate if rate > 0 else 0.0
-    started, sent = time.monotonic(), 0
-    while ids := outbox.claim_due(BATCH):
+    while True:
+        room = BATCH if rate <= 0 else min(BATCH, rate - outbox.claimed_lately())
+        if room <= 0:  # the minute's share is taken: come back later, free the thread
+            due = outbox.next_due()
+            db.session.commit()
+            if due is None or due > clock.now():
+                break  # nothing waits now
+            return FULL_WAIT
+        ids = outbox.claim_due(room)
         db.session.commit()  # the claim lands before any mail of the batch leaves
+        if not ids:
+            break
         for row_id in ids:
-            if gap:  # pace: the n-th mail not before n gaps since the start
-                time.sleep(max(0.0, started + sent * gap - time.monotonic()))
-            sent += _deliver(row_id)
+            _deliver(row_id)
             db.session.commit()
     due = outbox.next_due()
     db.session.commit()
@@ -88,8 +96,8 @@ def deliver_due() -> float | None:
     return max(0.0, (due - clock.now()).total_seconds())
 
 
-def _deliver(row_id: int) -> int:
-    """Send one claimed row and mark it; 1 if a mail was attempted."""
+def _deliver(row_id: int) -> None:
+    """Send one claimed row and mark it."""
     row = db.session.get(OrderNotification, row_id)
     order = db.session.scalar(
         db.select(Order)
@@ -98,7 +106,7 @@ def _deliver(row_id: int) -> int:
     )
     if order.user.erased_at is not None:
         outbox.mark_skipped(row_id, ERASED)
-        return 0
+        return
     try:
         send([compose(row, order)])
     except Exception as exc:
@@ -108,9 +116,8 @@ def _deliver(row_id: int) -> int:
         outbox.mark_failed(
             row_id, error, retries=retries, first_wait=int(current_app.config["MAIL_RETRY_SECONDS"])
         )
-        return 1
+        return
     outbox.mark_sent(row_id)
-    return 1
 
 
 def compose(row: OrderNotification, order: Order) -> OutgoingMail:

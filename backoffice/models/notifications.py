@@ -34,6 +34,8 @@ class OrderNotification(db.Model, TimestampMixin):
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         # The worker's next batch: due rows of one state, oldest first.
         Index("ix_order_notifications_state_next_attempt_at", "state", "next_attempt_at"),
+        # The shared pace: how many mails were claimed in the last minute.
+        Index("ix_order_notifications_claimed_at", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -59,6 +59,13 @@ def claim_due(limit: int) -> list[int]:
     return sorted(claimed)
 
 
+def claimed_lately(window: dt.timedelta = dt.timedelta(minutes=1)) -> int:
+    """Rows claimed (by any worker) within ``window``: the shared pace of MAIL_RATE_LIMIT."""
+    return db.session.scalar(
+        select(func.count()).select_from(Row).where(Row.claimed_at >= clock.now() - window)
+    )
+
+
 def mark_sent(row_id: int) -> None:
     """The claimed row's mail left."""
     _set(row_id, state="sent", sent_at=clock.now(), last_error=None)
