@@ -1,7 +1,7 @@
 """order mails pace index: order_notifications.claimed_at, for MAIL_RATE_LIMIT shared by every worker thread
 
 Revision ID: a1dc36c607c7
-Revises: 8f477f241535
+Revises: 059d44ce23dd
 Create Date: 2026-12-07 21:20:50.800161
 
 The worker counts the mails claimed in the last minute before claiming more. An index
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1dc36c607c7'
-down_revision = '8f477f241535'
+down_revision = '059d44ce23dd'
 branch_labels = None
 depends_on = None
 
