@@ -19,7 +19,7 @@ from backoffice.extensions import db
 from backoffice.models import ORDER_STATUSES, Product
 from backoffice.ranges import INT4
 from backoffice.services import audit, idempotency
-from backoffice.services.order_status import change_status
+from backoffice.services.order_status import SHIPPED, change_status
 from backoffice.services.orders import (
     MAX_ADDRESS,
     MAX_LINES,
@@ -59,11 +59,29 @@ class PlaceOrderSchema(ma.Schema):
     )
 
 
+def _parcel_field(description: str):
+    return ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=64), metadata={"description": description}
+    )
+
+
 class TransitionSchema(ma.Schema):
-    """Move an order to ``to``; ``reason`` goes to the audit log."""
+    """Move an order to ``to``; ``reason`` goes to the audit log and, for a cancellation,
+    to the customer's mail; ``carrier`` and ``tracking_number`` go with ``to: shipped``."""
 
     to = ma.fields.String(required=True, validate=ma.validate.OneOf(ORDER_STATUSES))
     reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    carrier = _parcel_field("Who carries the parcel (shipped only); told to the customer.")
+    tracking_number = _parcel_field("The parcel's tracking number (shipped only).")
+
+    @ma.validates_schema
+    def _parcel_only_when_shipped(self, data, **kwargs):
+        if data.get("to") != SHIPPED:
+            wrong = [name for name in ("carrier", "tracking_number") if data.get(name)]
+            if wrong:
+                raise ma.ValidationError(
+                    {name: ["Only an order marked shipped has a parcel."] for name in wrong}
+                )
 
 
 def _problems(exc: OrderError) -> dict[str, list[str]]:
@@ -176,7 +194,13 @@ def transition(body, order_id):
     """Move an order through its statuses; 409 with the reason when the move is not allowed."""
     before = get_order_or_404(order_id).status
     try:
-        change_status(order_id, body["to"])
+        change_status(
+            order_id,
+            body["to"],
+            reason=body["reason"].strip() or None,
+            carrier=body["carrier"].strip() or None,
+            tracking_number=body["tracking_number"].strip() or None,
+        )
     except OrderError as exc:
         db.session.rollback()
         abort(409, message=" ".join(exc.messages()), errors=_problems(exc))

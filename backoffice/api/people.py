@@ -18,7 +18,10 @@ from backoffice.services.users import customers as customer_query
 ID = f"int(max={INT4[1]})"
 MAX_TOTAL = 10**10  # orders.total is NUMERIC(12, 2)
 #: The order columns an answer shows (``OrderSchema``), read for pages.
-ORDER_COLUMNS = ("id", "user_id", "status", "total", "shipping_address", "created_at", "updated_at")
+ORDER_COLUMNS = (
+    "id", "user_id", "status", "total", "shipping_address", "carrier", "tracking_number",
+    "created_at", "updated_at",
+)  # fmt: skip
 
 customers = api_blueprint("customers", "/customers", "Customers: read-only, no secrets.")
 orders = api_blueprint("orders", "/orders", "Orders: list, get, place, move through statuses.")

@@ -98,8 +98,8 @@ class OrderSchema(SQLAlchemyAutoSchema):
     class Meta:
         model = Order
         fields = (
-            "id", "customer_id", "status", "total", "shipping_address", "items",
-            "created_at", "updated_at",
+            "id", "customer_id", "status", "total", "shipping_address", "carrier",
+            "tracking_number", "items", "created_at", "updated_at",
         )  # fmt: skip
 
     customer_id = ma.fields.Integer(attribute="user_id", dump_only=True)

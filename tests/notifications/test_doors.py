@@ -141,6 +141,34 @@ def test_an_api_transition_sends_the_mail(app, catalog, full_key, outbox):
         assert db.session.scalar(select(OrderNotification.changed_by)) == "API key everything"
 
 
+def test_an_api_shipment_carries_its_parcel_and_a_cancellation_its_reason(
+    app, catalog, full_key, outbox
+):
+    client = app.test_client()
+    oid = place(app, _customer(app), [(catalog["product"], 1)], "paid")
+    url = f"/api/v1/orders/{oid}/transitions"
+    early = client.post(url, json={"to": "delivered", "carrier": "DHL"}, headers=full_key)
+    assert early.status_code == 422
+    assert set(early.get_json()["errors"]["json"]) == {"carrier"}
+    body = {"to": "shipped", "carrier": "Parcelforce", "tracking_number": "PF123456789GB"}
+    shipped = client.post(url, json=body, headers=full_key)
+    assert shipped.status_code == 200, shipped.get_json()
+    assert shipped.get_json()["carrier"] == "Parcelforce"
+    assert shipped.get_json()["tracking_number"] == "PF123456789GB"
+    [mail] = [m for m in outbox.sent() if "on its way" in m.subject]
+    assert "PF123456789GB" in mail.body
+    assert "Parcelforce" in mail.body
+    listed = client.get("/api/v1/orders?status=shipped", headers=full_key).get_json()["items"]
+    assert [(o["id"], o["tracking_number"]) for o in listed] == [(oid, "PF123456789GB")]
+
+    other = catalog["order"]
+    reason = {"to": "cancelled", "reason": "Out of stock at the supplier"}
+    cancel = client.post(f"/api/v1/orders/{other}/transitions", json=reason, headers=full_key)
+    assert cancel.status_code == 200, cancel.get_json()
+    [mail] = [m for m in outbox.sent() if m.subject == f"Order #{other} was cancelled"]
+    assert "Out of stock at the supplier" in mail.body
+
+
 def _customer(app) -> int:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == "customer@example.com"))
