@@ -127,6 +127,38 @@ def test_a_bulk_job_sends_one_mail_per_order_moved(app, staff_client, catalog, o
     assert by == {"staff@example.com"}  # the job's starter
 
 
+def test_a_bulk_cancel_tells_each_customer_its_reason(app, staff_client, catalog, outbox):
+    customer = _customer(app)
+    ids = [place(app, customer, [(catalog["product"], 1)]) for _ in range(2)]
+    too_long = bulk(staff_client, "order", "cancel", rows=ids, reason="x" * 501)
+    assert too_long.status_code == 400  # the confirmation page again, with the field's error
+    assert "Keep the reason under 500 characters." in too_long.get_data(as_text=True)
+    assert outbox.sent() == []
+    with app.app_context():
+        statuses = set(db.session.scalars(select(Order.status).where(Order.id.in_(ids))))
+    assert statuses == {"pending"}
+
+    response = bulk(staff_client, "order", "cancel", rows=ids, reason="  Supplier went bust  ")
+    assert response.status_code == 302
+    mails = outbox.sent()
+    assert sorted(m.subject for m in mails) == sorted(f"Order #{i} was cancelled" for i in ids)
+    assert all("Supplier went bust" in m.body for m in mails)
+
+
+@pytest.mark.config(BULK_INLINE_LIMIT=1, JOB_BATCH_SIZE=1)
+def test_a_bulk_cancel_job_tells_the_reason_too(app, staff_client, catalog, outbox):
+    customer = _customer(app)
+    ids = [place(app, customer, [(catalog["product"], 1)]) for _ in range(2)]
+    response = bulk(
+        staff_client, "order", "cancel", query="?flt0_status_equals=pending", reason="Recall"
+    )
+    assert "Started in the background" in flashed(staff_client, response)
+    mails = outbox.sent()
+    expected = {f"Order #{i} was cancelled" for i in [*ids, catalog["order"]]}
+    assert {m.subject for m in mails} == expected
+    assert all("Recall" in m.body for m in mails)
+
+
 def test_an_api_transition_sends_the_mail(app, catalog, full_key, outbox):
     response = app.test_client().post(
         f"/api/v1/orders/{catalog['order']}/transitions",

@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from functools import partial
 
+from flask_wtf import FlaskForm
+from sqlalchemy import Select
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
 from backoffice.admin.actions import runner
 from backoffice.admin.bulk import BulkAction
 from backoffice.services.order_status import CANCELLED, DELIVERED, PAID, SHIPPED, transition_orders
+from backoffice.services.outcome import Outcome
+from backoffice.validation import strip_filter
+
+
+class CancelForm(FlaskForm):
+    """Why the orders are cancelled: told to each customer in the cancellation mail."""
+
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=500, message="Keep the reason under 500 characters.")],
+        description="Told to each customer in the cancellation mail (optional).",
+    )
 
 
 def _move(target: str):
     return runner(partial(transition_orders, target=target), status=target)
+
+
+def _cancel(ids: Select, params: dict) -> Outcome:
+    reason = params.get("reason") or None
+    return transition_orders(ids, CANCELLED, reason=reason).with_fields(status=CANCELLED)
 
 
 def order_actions() -> tuple[BulkAction, ...]:
@@ -40,8 +63,9 @@ def order_actions() -> tuple[BulkAction, ...]:
         BulkAction(
             "cancel",
             "Cancel",
-            _move(CANCELLED),
+            _cancel,
             "orders.write",
+            form=CancelForm,
             danger=True,
             description=(
                 "Pending and paid orders are cancelled and their items go back into stock; "
