@@ -56,7 +56,14 @@ class OrderNotification(db.Model, TimestampMixin):
 
     order = relationship(
         "Order",
-        backref=db.backref("notifications", order_by="OrderNotification.id", passive_deletes=True),
+        # An order's mails go with it (a cancelled order may be deleted): the ORM deletes
+        # the loaded ones, the database's ON DELETE CASCADE the others.
+        backref=db.backref(
+            "notifications",
+            order_by="OrderNotification.id",
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+        ),
     )
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ OTHER_COMMANDS |= {"limiter"}  # Flask-Limiter's: shows and clears rate-limit co
 OTHER_COMMANDS |= {"worker"}  # runs background jobs (backoffice/cli/jobs.py)
 OTHER_COMMANDS |= {"api-key"}  # REST API keys, not accounts (backoffice/cli/api_keys.py)
 OTHER_COMMANDS |= {"openapi"}  # flask-smorest's: prints or writes the OpenAPI document
+OTHER_COMMANDS |= {"order-status"}  # moves an order through services.order_status
 OTHER_COMMANDS |= {"import"}  # products, books and stock from a file (backoffice/cli/imports.py)
 
 
