@@ -23,11 +23,12 @@ from sqlalchemy import table as sa_table
 
 from backoffice import create_app
 from backoffice.extensions import db
-from backoffice.models import IdempotencyRecord, Order, OrderItem, Product
+from backoffice.models import IdempotencyRecord, Order, OrderItem, Product, User
 from backoffice.services.api_keys import create_key
 from backoffice.services.demo import seed_demo
 from backoffice.services.erasure import erase_user
 from backoffice.services.imports.memory import remember
+from backoffice.services.order_notes import add_note
 from backoffice.services.second_factor import enrol_authenticator
 from backoffice.services.users import create_user
 from tests.migrations.test_migrations import schema_drift
@@ -39,6 +40,8 @@ INITIAL_REVISION = "2148d5b27c81"
 API_KEYS_REVISION = "29440f1af0cc"  # api_keys; audit_log.api_key
 IDEMPOTENCY_REVISION = "3c2de7bca3da"  # idempotency_records
 IMPORT_MAPPINGS_REVISION = "d07c905cbcbe"  # import_mappings
+OUTBOX_REVISION = "6dc840d812d9"  # order_notifications; orders.carrier; users.shipping_updates
+NOTES_REVISION = "e45d54af152b"  # order_notes
 TWO_FACTOR_REVISION = "059d44ce23dd"  # users' second factors; webauthn
 
 Snapshot = dict[str, tuple[list[str], list[dict]]]
@@ -280,5 +283,42 @@ def test_two_factor_revision_refuses_while_someone_has_a_second_factor(migrated_
 
     assert refused == TWO_FACTOR_REVISION
     assert "1 user(s) have a second factor" in message
+    upgrade()
+    assert snapshot() == at_head
+
+
+def test_order_notes_revision_refuses_while_notes_are_kept(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    staff = db.session.scalar(select(User).where(User.email == "staff@example.com"))
+    order_id = db.session.scalar(select(Order.id).order_by(Order.id).limit(1))
+    add_note(order_id, staff, "Customer asked us to call before shipping.")
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == NOTES_REVISION
+    assert "1 staff note(s)" in message
+    assert "roll back the code" in message
+    upgrade()
+    assert snapshot() == at_head
+
+
+def test_outbox_revision_refuses_while_parcels_or_choices_are_kept(migrated_app):
+    config = current_app.extensions["migrate"].migrate.get_config()
+    seed(erased_and_pending=False)
+    db.session.scalar(
+        select(User).where(User.email == "staff@example.com")
+    ).shipping_updates = False
+    db.session.scalar(select(Order).order_by(Order.id).limit(1)).tracking_number = "PF1GB"
+    db.session.commit()
+    at_head = snapshot()
+
+    refused, message = walk_down(config)
+
+    assert refused == OUTBOX_REVISION
+    assert "1 orders with a carrier or tracking number" in message
+    assert "1 customers who turned off shipping updates" in message
     upgrade()
     assert snapshot() == at_head
