@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import Response, current_app
 from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -81,29 +82,68 @@ def get_order_or_404(order_id: int) -> Order:
     return order
 
 
-def _with_items(rows) -> list[dict]:
-    """A page's order rows as dicts, each with its items (one query, the SKU joined)."""
-    orders = [dict(row._mapping, items=[]) for row in rows]
-    by_id = {order["id"]: order for order in orders}
+def _money(value) -> str:
+    """An amount as ``OrderSchema``'s ``Money`` writes it: two decimals, as a string."""
+    return format(value, ".2f")
+
+
+def _moment(value) -> str | None:
+    """A timestamp as marshmallow's ``DateTime`` writes it (ISO 8601), or None."""
+    return None if value is None else value.isoformat()
+
+
+def _page_orders(rows) -> list[dict]:
+    """A page's order rows as ``OrderSchema`` writes them, each with its items.
+
+    Written here rather than by marshmallow: a page of 100 orders holds ~250 items, and
+    the nested dump of the schema took a third of the answer's time. The fields, names
+    and formats are the schema's (a test compares every order of a page with its answer
+    by id, which the schema writes).
+    """
+    orders = [
+        {
+            "id": row.id,
+            "customer_id": row.user_id,
+            "status": row.status,
+            "total": _money(row.total),
+            "shipping_address": row.shipping_address,
+            "carrier": row.carrier,
+            "tracking_number": row.tracking_number,
+            "items": [],
+            "created_at": _moment(row.created_at),
+            "updated_at": _moment(row.updated_at),
+        }
+        for row in rows
+    ]
+    by_id = {order["id"]: order["items"] for order in orders}
     if by_id:
         items = select(
             OrderItem.order_id, OrderItem.product_id, Product.sku, OrderItem.quantity,
             OrderItem.unit_price,
         ).join(Product, Product.id == OrderItem.product_id)  # fmt: skip
         query = items.where(OrderItem.order_id.in_(by_id)).order_by(OrderItem.id)
-        for item in db.session.execute(query).mappings():
-            by_id[item["order_id"]]["items"].append(item)
+        for order_id, product_id, sku, quantity, unit_price in db.session.execute(query):
+            by_id[order_id].append(
+                {
+                    "product_id": product_id,
+                    "sku": sku,
+                    "quantity": quantity,
+                    "unit_price": _money(unit_price),
+                }
+            )
     return orders
 
 
-def order_page(args: dict, *conditions) -> dict:
-    """A page of the orders that meet ``conditions``, with their items.
+def order_page(args: dict, *conditions) -> Response:
+    """A page of the orders that meet ``conditions``, with their items, as the answer.
 
-    Read as rows, not ORM objects: a page of 100 orders holds ~250 items, and building
-    (and tracking) an object for each was half the time of the answer.
+    Read as rows, not ORM objects (building and tracking an object per item was half
+    the answer's time), and written as JSON without the schema's dump (a third of what
+    was left): the view's ``@response(…, page_schema(OrderSchema, …))`` still documents
+    it, and flask-smorest sends a ``Response`` a view returns as it is.
     """
     query = select(*(getattr(Order, name) for name in ORDER_COLUMNS)).where(*conditions)
-    return keyset_page(query, Order.id, args, rows_of=_with_items)
+    return current_app.json.response(keyset_page(query, Order.id, args, rows_of=_page_orders))
 
 
 @orders.route("", methods=["GET"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -213,3 +215,42 @@ def test_erased_customers_are_shown_as_erased(app, client, users, full_key):
     assert body["erased"] is True
     assert body["email"].endswith("@invalid")
     assert body["full_name"] is None
+
+
+def test_every_order_of_a_page_is_written_as_its_answer_by_id(app, client, users, full_key):
+    """Pages are written without the schema's dump: each order must read exactly as the
+    schema writes it by id, null parcel fields, several items and amounts included."""
+    lamp = add_product(app, sku="LAMP", stock=50, price=Decimal("19.90"))
+    desk = add_product(app, sku="0042-DESK", stock=50, price=Decimal("1250.05"))
+    placed = [
+        add_order(app, users["customer"], [(lamp, 1)]),
+        add_order(app, users["customer"], [(desk, 2), (lamp, 3)], status="paid"),
+        add_order(app, users["staff"], [(lamp, 1), (desk, 1)], status="shipped"),
+    ]
+    with app.app_context():
+        shipped = db.session.get(Order, placed[2])
+        shipped.carrier, shipped.tracking_number = "Royal Mail", "RM 123 456 GB"
+        db.session.commit()
+
+    listed, cursor = [], None
+    while True:  # two to a page, so the cursor is followed too
+        query = "/api/v1/orders?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(query, headers=full_key)
+        assert page.status_code == 200
+        assert page.headers["Cache-Control"] == "no-store"
+        listed += page.get_json()["items"]
+        cursor = page.get_json()["next_cursor"]
+        if cursor is None:
+            break
+    by_id = [client.get(f"/api/v1/orders/{i}", headers=full_key).get_json() for i in placed]
+    assert listed == by_id
+    assert [len(o["items"]) for o in listed] == [1, 2, 2]
+    assert listed[1]["total"] == "2559.80"
+    assert listed[1]["items"][0]["sku"] == "0042-DESK"
+    assert listed[2]["carrier"] == "Royal Mail"
+    assert listed[0]["carrier"] is None
+
+    with app.test_request_context():
+        token = db.session.get(User, users["customer"]).get_auth_token()
+    mine = client.get("/api/v1/me/orders", headers={"Authentication-Token": token})
+    assert mine.get_json() == {"items": by_id[:2], "next_cursor": None}
