@@ -95,8 +95,11 @@ def keyset_page(query: Select, key_column, args: dict, *, rows_of=None) -> dict:
     limit = args["limit"]
     if args.get("cursor") is not None:
         query = query.where(key_column > decode_cursor(args["cursor"], key_column))
-    fetch = db.session.scalars if rows_of is None else db.session.execute
-    rows = list(fetch(query.order_by(key_column).limit(limit + 1)))
+    query = query.order_by(key_column).limit(limit + 1)
+    # Column rows go through the Core connection: the ORM's row loading is for entities.
+    rows = list(
+        db.session.scalars(query) if rows_of is None else db.session.connection().execute(query)
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(rows[-1].id) if more else None

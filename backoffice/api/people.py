@@ -122,7 +122,8 @@ def _page_orders(rows) -> list[dict]:
             OrderItem.unit_price,
         ).join(Product, Product.id == OrderItem.product_id)  # fmt: skip
         query = items.where(OrderItem.order_id.in_(by_id)).order_by(OrderItem.id)
-        for order_id, product_id, sku, quantity, unit_price in db.session.execute(query):
+        rows = db.session.connection().execute(query)  # plain rows: no ORM row loading
+        for order_id, product_id, sku, quantity, unit_price in rows:
             by_id[order_id].append(
                 {
                     "product_id": product_id,
