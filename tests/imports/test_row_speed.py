@@ -24,6 +24,9 @@ TRICKY = {
     "sku": ["  abc-1 ", "ABC-1", "", " ", "x" * 64, "x" * 65, "a\tb", "ÉTÉ-1", "0012"],
     "name": ["Lamp", "  Lamp  ", "", "x" * 200, "x" * 201, "Café ☕", "\u00a0"],
     "category": ["home", "", "x" * 81, " Home "],
+    "description": ["", " ", "Line one\nline two", "x" * 5000, "\u00a0Soft", "<b>bold</b>"],
+    "title": ["Dune", "", "  ", "x" * 300, "Être"],
+    "author": ["Frank Herbert", "", "x" * 300],
     "price": ["12.50", " 12.5 ", "1.999", "0", "0.00", "-1", "abc", "1e3", "12.0", "１２",
               "NaN", "Infinity", "1,5", "99999999.99", "100000000", ""],
     "stock": ["0", "-1", "12.0", "12", " 7 ", "2147483647", "2147483648", "1e2", "x", "", "٣"],
@@ -59,9 +62,22 @@ def test_the_remembered_outcome_is_the_forms_own(app, target):
                 continue  # the form's unique-key check is left out on purpose
             for raw in TRICKY.get(name, []):
                 expected = plain(target, name, raw)
+                assert checker._checked(name, raw) == expected, (name, raw, "unremembered")
                 assert checker.value(name, raw) == expected, (name, raw)
                 assert checker.value(name, raw) == expected, (name, raw, "remembered")
                 assert type(checker.value(name, raw)[0]) is type(expected[0])
+
+
+def test_string_fields_take_the_direct_way(app):
+    """The text fields (unique cells, never remembered) skip ``process`` and ``validate``'s
+    bookkeeping; numbers, prices and yes/no still go the whole way."""
+    with app.test_request_context():
+        product = RowChecker(PRODUCT, {n: n for n in PRODUCT.fields}, list(PRODUCT.fields))
+        book = RowChecker(BOOK, {n: n for n in BOOK.fields}, list(BOOK.fields))
+    assert {"sku", "name", "description"} <= product.direct
+    assert {"price", "stock", "is_available"}.isdisjoint(product.direct)
+    assert {"isbn", "title", "author"} <= book.direct
+    assert "published_year" not in book.direct
 
 
 def test_the_key_field_matches_too_but_for_its_unique_rule(app):
@@ -70,6 +86,7 @@ def test_the_key_field_matches_too_but_for_its_unique_rule(app):
             checker = RowChecker(target, {target.key: "k"}, ["k"])
             for raw in TRICKY[target.key]:
                 assert checker.value(target.key, raw) == plain(target, target.key, raw), raw
+                assert checker._checked(target.key, raw) == plain(target, target.key, raw), raw
 
 
 def test_seen_keys_answer_as_a_dict_would():
