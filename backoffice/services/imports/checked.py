@@ -60,8 +60,9 @@ class CheckedWriter:
 
 def read_checked(lines: Iterable[bytes]) -> Iterator[Checked]:
     """The rows ``CheckedWriter`` wrote (without their cells)."""
+    decode = json.JSONDecoder().decode  # on text: json.loads would sniff each line's encoding
     for raw in lines:
-        line, key, values, errors = json.loads(raw)
+        line, key, values, errors = decode(raw.decode())
         for name, value in values.items():
             if type(value) is list:
                 values[name] = _typed(value)
