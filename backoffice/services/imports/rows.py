@@ -68,24 +68,19 @@ class RowChecker:
         # The one rule left out (see the module docstring): Flask-Admin's Unique.
         key_field.validators = [v for v in key_field.validators if type(v).__name__ != "Unique"]
         #: The text fields, checked straight through their filters and validators
-        #: (``_direct``) and not remembered: their cells rarely repeat (names, SKUs).
+        #: (``_direct``): their cells often never repeat (names, SKUs).
         self.direct = {name for name in target.fields if _plain_string(self.form[name])}
-        self._memo: dict[str, dict[str, tuple]] = {
-            name: {} for name in target.fields if name not in self.direct
-        }
+        self._memo: dict[str, dict[str, tuple]] = {name: {} for name in target.fields}
 
     def value(self, name: str, raw: str) -> tuple[object, str | None]:
         """``(value, None)`` or ``(None, message)`` for ``raw`` in the form field ``name``.
 
         A field's rules look at its own value only (the one rule that reads the
         database, the unique key, is left out), so the outcome for a given cell is the
-        same every time: for fields other than text, up to ``MEMO_SIZE`` distinct cells
-        per column are remembered (prices, stock figures and yes/no repeat down a
-        supplier's file; their parsers are the slow part).
+        same every time: up to ``MEMO_SIZE`` distinct cells per column are remembered
+        (categories, prices, stock figures and yes/no repeat down a supplier's file).
         """
-        memo = self._memo.get(name)
-        if memo is None:  # a text field (``direct``)
-            return self._checked(name, raw)
+        memo = self._memo[name]
         known = memo.get(raw)
         if known is not None:
             return known
