@@ -122,3 +122,29 @@ def test_kept_checked_rows_read_back_as_they_were_checked(app):
         type(v) for v in checked[0].values.values()
     ]
     assert checked[2].errors  # the bad row's errors came back too
+
+
+def test_a_batch_finds_its_existing_rows_across_lookup_chunks(app):
+    """SQLite looks keys up LOOKUP_CHUNK at a time: rows in the first, a middle and the last
+    chunk of a batch (in key order) are found, with their diff; the others are new."""
+    from backoffice.services.imports.plan import LOOKUP_CHUNK, Planner
+    from tests.support.factories import add_product
+
+    count = 2 * LOOKUP_CHUNK + 200
+    skus = [f"K-{i:05d}" for i in range(count)]
+    existing = {skus[0]: "5", skus[LOOKUP_CHUNK + 7]: "9", skus[-1]: "10"}  # stock 10 kept
+    for sku in existing:
+        add_product(app, sku=sku, stock=10)
+    headers = ["SKU", "Name", "Category", "Price", "Stock"]
+    lines = [[sku, f"Item {sku}", "home", "19.99", existing.get(sku, "3")] for sku in skus]
+    with app.test_request_context():
+        mapping = auto_mapping("product", headers)
+        checker = RowChecker(check_mapping("product", mapping, headers), mapping, headers)
+        planner = Planner(checker)
+        classified = planner.classify(planner.check(list(enumerate(lines, start=2))))
+    by_key = {c.row.key: c for c in classified}
+    assert by_key[skus[0]].cls == "update"
+    assert by_key[skus[0]].diff["stock"] == [10, 5]
+    assert by_key[skus[LOOKUP_CHUNK + 7]].diff["stock"] == [10, 9]
+    assert by_key[skus[-1]].diff == {"name": ["Desk Lamp", f"Item {skus[-1]}"]}
+    assert sum(c.cls == "new" for c in classified) == count - 3

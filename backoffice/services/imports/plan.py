@@ -20,6 +20,8 @@ from backoffice.services.imports.rows import Checked, RowChecker
 from backoffice.services.imports.seen import SeenKeys
 
 CLASSES = ("new", "update", "unchanged", "error")
+#: Keys looked up per statement on SQLite (``Planner._existing``).
+LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -66,14 +68,26 @@ class Planner:
         model = self.target.model
         key = getattr(model, self.target.key)
         columns = [getattr(model, name) for name in self.target.fields]
+        query = select(model.id, *columns)
+        if db.session.get_bind().dialect.name != "postgresql":
+            # Bound, LOOKUP_CHUNK keys a statement: the same two statement texts every
+            # batch, never past SQLite's limit on variables. sqlite3 keeps the last 128
+            # statements prepared per connection, and with the keys written in (as on
+            # PostgreSQL, below) each batch was a new text, kept: at 300,000 rows the dry
+            # run's memory growth went from 83 to 40 MB without them.
+            ordered, found = sorted(keys), {}
+            for start in range(0, len(ordered), LOOKUP_CHUNK):
+                chunk = ordered[start : start + LOOKUP_CHUNK]
+                for r in db.session.execute(query.where(key.in_(chunk))):
+                    found[getattr(r, self.target.key)] = r
+            return found
         # The keys are written into the SQL (quoted by SQLAlchemy's literal rendering),
         # not bound: psycopg prepares a statement run five times, and PostgreSQL's generic
         # plan of ``IN ($1, ..., $5000)`` (or ``= ANY($1)``) chosen while the table was
         # small scanned the whole table per batch, 4-16 s at 100,000 products. A constant
         # list is planned each time: an index scan on the key.
         match = key.in_(bindparam("keys", sorted(keys), expanding=True, literal_execute=True))
-        query = select(model.id, *columns).where(match)
-        return {getattr(r, self.target.key): r for r in db.session.execute(query)}
+        return {getattr(r, self.target.key): r for r in db.session.execute(query.where(match))}
 
     def _one(self, row: Checked, existing: dict) -> Classified:
         if row.key is not None:
