@@ -4,8 +4,6 @@ and every row is changed exactly once ("Adjust stock +1" is not idempotent)."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,19 +15,9 @@ from backoffice.models import AuditLog
 from tests.admin.bulk_helpers import bulk
 from tests.jobs.conftest import job_row, wait_ended, wait_for
 from tests.jobs.test_bulk_jobs import add_stock, started_job, stocks
-from tests.jobs.test_worker_process import ROOT
+from tests.support.worker import start_worker
 
 ROWS = 2000
-
-
-def start_worker(app_config: dict, database_url: str, log) -> subprocess.Popen:
-    """``flask worker`` in a process of its own, on the test's database and queue."""
-    config = {"SQLALCHEMY_DATABASE_URI": database_url, **app_config}
-    factory = f"backoffice:create_app({config!r}, env='testing')"
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", factory, "worker", "--threads", "1"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
 
 
 @pytest.mark.config(BULK_INLINE_LIMIT=10, JOB_BATCH_SIZE=2, JOB_HEARTBEAT_TIMEOUT=2)

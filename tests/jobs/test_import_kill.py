@@ -18,7 +18,7 @@ from backoffice.models import AuditLog, Job, User
 from tests.imports.files import write_csv
 from tests.jobs.conftest import job_row, wait_ended, wait_for
 from tests.jobs.test_bulk_jobs import add_stock, stocks
-from tests.jobs.test_bulk_kill import start_worker
+from tests.support.worker import start_worker
 
 ROWS = 2000
 

@@ -7,16 +7,12 @@ nothing (also tests/auth/test_mail_after_commit.py, through the same worker).
 
 from __future__ import annotations
 
-import asyncio
-import email
 import logging
 import re
 import time
 import uuid
-from email.policy import default
 
 import pytest
-from aiosmtpd.controller import Controller
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
@@ -26,46 +22,17 @@ from backoffice.models import User
 from tests.support.apps import make_app
 from tests.support.factories import PASSWORD
 from tests.support.http import csrf_token
+from tests.support.smtp import smtp_server, smtp_settings
 from tests.support.worker import running_worker
 
 SMTP_DELAY = 5.0  # seconds the slow server takes to accept a message
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-class Inbox:
-    """aiosmtpd handler keeping what it received; ``delay`` makes it a slow server."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        """Accept one message (after ``delay`` seconds)."""
-        await asyncio.sleep(self.delay)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
-def smtp_server(port: int, delay: float = 0.0) -> tuple[Controller, Inbox]:
-    """A started SMTP server on 127.0.0.1:``port``; stop it with ``.stop()``."""
-    inbox = Inbox(delay)
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, inbox
-
-
 @pytest.fixture
 def app_config(app_config, closed_port) -> dict:
-    """SMTP to 127.0.0.1 on a port nobody listens on yet; quick retries."""
-    smtp = {
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": closed_port,
-        "MAIL_TIMEOUT": 10,
-        "MAIL_RETRIES": 4,
-        "MAIL_RETRY_SECONDS": 1,  # waits 1, 2, 4, 8 s
-    }
-    return {**smtp, **app_config}
+    """SMTP to 127.0.0.1 on a port nobody listens on yet; quick retries (1, 2, 4, 8 s)."""
+    return {**smtp_settings(closed_port, retries=4), **app_config}
 
 
 def register(app, address: str):

@@ -20,24 +20,14 @@ from backoffice.services.notification_delivery import STALE_CLAIM, STOPPED
 from backoffice.services.order_status import change_status
 from tests.admin.bulk_helpers import bulk
 from tests.jobs.conftest import wait_for
-from tests.jobs.test_bulk_kill import start_worker
-from tests.jobs.test_mail import Inbox, smtp_server
-from tests.support.worker import running_worker
+from tests.support.smtp import Inbox, smtp_server, smtp_settings
+from tests.support.worker import running_worker, start_worker
 
 
 @pytest.fixture
 def app_config(app_config, closed_port) -> dict:
-    """SMTP to 127.0.0.1 on a port nobody listens on yet; quick retries; no pacing."""
-    smtp = {
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": closed_port,
-        "MAIL_TIMEOUT": 10,
-        "MAIL_RETRIES": 3,
-        "MAIL_RETRY_SECONDS": 1,  # waits 1, 2, 4 s
-        "MAIL_RATE_LIMIT": 0,
-    }
-    return {**smtp, **app_config}
+    """SMTP to 127.0.0.1 on a port nobody listens on yet; quick retries (1, 2, 4 s); no pacing."""
+    return {**smtp_settings(closed_port, retries=3, MAIL_RATE_LIMIT=0), **app_config}
 
 
 def row(app) -> OrderNotification:

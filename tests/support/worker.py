@@ -1,4 +1,5 @@
-"""A real Huey consumer for a test app, and an outbox that reads what its worker sent.
+"""A real Huey consumer for a test app, an outbox that reads what its worker sent, and
+the worker command in a process of its own (for tests that kill it).
 
 Mail leaves through the job queue (``backoffice.jobs.mail``), so a test that looks at
 sent mail runs the app's consumer in threads of the test process and, before each
@@ -8,11 +9,16 @@ look, waits until every task enqueued meanwhile has ended (done, or failed for g
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from huey import signals as S
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Signals after which a task runs no more (for those marked retryable: once out of retries).
 _ENDED = {S.SIGNAL_COMPLETE, S.SIGNAL_REVOKED, S.SIGNAL_EXPIRED}
@@ -116,3 +122,13 @@ class Outbox:
 
     def __repr__(self) -> str:
         return repr(self.state.outbox)
+
+
+def start_worker(app_config: dict, database_url: str, log) -> subprocess.Popen:
+    """``flask worker`` in a process of its own, on the test's database and queue."""
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, **app_config}
+    factory = f"backoffice:create_app({config!r}, env='testing')"
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", factory, "worker", "--threads", "1"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
