@@ -128,15 +128,44 @@ def _opened(params: dict) -> Iterator[tuple]:
             target = check_mapping(params["kind"], mapping, table.headers)
         except (ImportRefused, ValueError) as exc:
             raise JobError(str(exc)) from None
-        checker = RowChecker(
-            target, mapping, table.headers, clear_empty=bool(params.get("clear_empty"))
-        )
-        stock_only = params["kind"] == "stock"
         try:
-            planner = Planner(checker, stock_only=stock_only, mode=params.get("mode") or "set")
-            yield table, planner, source
+            yield table, _planner(params, target, mapping, table.headers), source
         except ImportRefused as exc:  # found part-way (bad bytes on line 90,000)
             raise JobError(str(exc)) from None
+
+
+def _planner(params: dict, target, mapping: dict, headers: list[str]) -> Planner:
+    """The planner of an import with ``params``, for a file with ``headers``."""
+    clear_empty = bool(params.get("clear_empty"))
+    checker = RowChecker(target, mapping, headers, clear_empty=clear_empty)
+    stock_only = params["kind"] == "stock"
+    return Planner(checker, stock_only=stock_only, mode=params.get("mode") or "set")
+
+
+@contextlib.contextmanager
+def _checked_source(params: dict, dry_run: dict, size: int) -> Iterator[tuple]:
+    """``(planner, batches)`` for an apply: the rows as its dry run checked them.
+
+    From the rows the dry run kept, with the headers it read: the staged file is not
+    opened again (for a 100,000-row XLSX that meant reading its whole sheet once more
+    only for its header row). A dry run that kept none (made before they were kept):
+    the file read and checked again.
+    """
+    if dry_run.get("checked_key") and dry_run.get("headers") is not None:
+        try:
+            target = check_mapping(params["kind"], params["mapping"], dry_run["headers"])
+        except ValueError as exc:
+            raise JobError(str(exc)) from None
+        planner = _planner(params, target, params["mapping"], dry_run["headers"])
+        with tempfile.TemporaryFile() as kept:
+            rows = kept_rows(dry_run["checked_key"], dry_run["checked_sha256"], kept)
+            try:
+                yield planner, batches(rows, size)
+            except ImportRefused as exc:  # the kept rows gone or altered
+                raise JobError(str(exc)) from None
+        return
+    with _opened(params) as (table, planner, _):
+        yield planner, (planner.check(batch) for batch in batches(table.rows, size))
 
 
 def run_dry_run(job: Job) -> None:
@@ -180,7 +209,7 @@ def run_dry_run(job: Job) -> None:
     key = f"imports/{job_id}-{token}.json"
     storage.save(key, report.to_json(), "application/json")
     job.checkpoint = {"counts": dict(report.counts), "errors_key": errors_key,
-                      "checked_key": checked_key,
+                      "checked_key": checked_key, "headers": table.headers,
                       "checked_sha256": writer.digest.hexdigest()}  # fmt: skip
     finish_job(job, result_key=key, summary=f"{job.summary}: {report.summary()}")
 
@@ -200,9 +229,9 @@ def run_apply(job: Job) -> None:
         raise JobCancelled
     db.session.commit()
     done, size = job.done or 0, int(current_app.config["JOB_BATCH_SIZE"])
-    with _opened(params) as (table, planner, _), tempfile.TemporaryFile() as kept:
+    with _checked_source(params, dry_run.checkpoint or {}, size) as (planner, checked):
         target, mapping = planner.target, planner.checker.mapping
-        for batch in _checked_batches(dry_run.checkpoint, table, planner, kept, size):
+        for batch in checked:
             planner.remember(r for r in batch if r.line <= last)  # applied before a restart
             todo = [r for r in batch if r.line > last]
             if not todo:
@@ -229,15 +258,6 @@ def run_apply(job: Job) -> None:
                  "conflicts": checkpoint.get("conflicts", [])},
     )  # fmt: skip
     finish_job(db.session.get(Job, job_id), result_key=None, summary=f"{summary}: {text}")
-
-
-def _checked_batches(dry_run: dict, table, planner, kept, size: int) -> Iterator[list]:
-    """The file's rows as its dry run checked them, in batches (a dry run that kept none:
-    the file read and checked again)."""
-    if not (dry_run or {}).get("checked_key"):
-        yield from (planner.check(batch) for batch in batches(table.rows, size))
-        return
-    yield from batches(kept_rows(dry_run["checked_key"], dry_run["checked_sha256"], kept), size)
 
 
 def remove_expired_imports() -> int:

@@ -227,3 +227,38 @@ def test_a_staged_file_gone_fails_the_dry_run_with_a_message(app, users, tmp_pat
         job = db.session.get(Job, job_id)
         assert job.state == "failed"
         assert job.error == "The uploaded file is gone (kept 24 hours): upload it again."
+
+
+def test_the_apply_reads_the_kept_rows_not_the_file_again(app, users, worker, tmp_path):
+    """The apply needs the dry run's kept rows and headers only: with the staged file gone
+    it still writes what the dry run showed. A dry run kept before the headers were (no
+    ``headers`` in its checkpoint) has its file read again, and fails without it."""
+    path = write_xlsx(tmp_path / "new.xlsx", [
+        ["SKU", "Name", "Price", "Qty"], ["0042", "Chair", 42, 3.0], ["B-2", "Desk", 99.5, 1],
+    ])  # fmt: skip
+    job = wait_ended(app, dry_run(app, users["staff"], path))
+    assert job.checkpoint["headers"] == ["SKU", "Name", "Price", "Qty"]
+    with app.app_context():
+        get_storage().delete(job.params["file_key"])
+    done = wait_ended(app, apply(app, users["staff"], job.id))
+    assert done.state == "done"
+    assert done.checkpoint["counts"] == {"created": 2}
+    with app.app_context():
+        assert dict(db.session.execute(select(Product.sku, Product.stock)).all()) == {
+            "0042": 3, "B-2": 1,
+        }  # fmt: skip
+
+    older = wait_ended(app, dry_run(app, users["staff"], write_csv(
+        tmp_path / "more.csv", [HEADERS, ["C-3", "Stool", "12", "4"]]
+    )))  # fmt: skip
+    with app.app_context():
+        row = db.session.get(Job, older.id)
+        row.checkpoint = {k: v for k, v in row.checkpoint.items() if k != "headers"}
+        db.session.commit()
+    assert wait_ended(app, apply(app, users["staff"], older.id)).checkpoint["counts"] == {
+        "created": 1
+    }
+    with app.app_context():
+        get_storage().delete(older.params["file_key"])
+    gone = wait_ended(app, apply(app, users["staff"], older.id))
+    assert gone.error == "The uploaded file is gone (kept 24 hours): upload it again."
