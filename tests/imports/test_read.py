@@ -6,6 +6,7 @@ import datetime as dt
 import zipfile
 
 import pytest
+import xlsxwriter
 
 from backoffice.services.imports import ImportRefused, open_table
 from tests.imports.files import write_csv, write_xlsx
@@ -72,6 +73,36 @@ def test_xlsx_quirks(tmp_path):
         (2, ["00123", "12", "9.5", "2024-03-01", "cached"]),
         (4, ["9780", "3", "1.25", "45000", ""]),
     ]
+
+
+def test_hidden_rows_are_found_however_the_sheet_says_hidden(tmp_path):
+    """Rows are looked for only in a sheet whose XML says ``hidden`` somewhere (a word
+    split between two megabyte reads still counts); saying it of a column hides no row."""
+    from backoffice.services.imports.xlsx import _mentions
+
+    with zipfile.ZipFile(tmp_path / "z.zip", "w") as archive:
+        archive.writestr("split", b"x" * (2**20 - 3) + b"hidden" + b"y" * 10)
+        archive.writestr("plain", b"x" * (2**20 + 50))
+    with zipfile.ZipFile(tmp_path / "z.zip") as archive:
+        assert _mentions(archive, "split", b"hidden")
+        assert not _mentions(archive, "plain", b"hidden")
+
+    # A hidden column makes the sheet say hidden: its rows are parsed, none is hidden.
+    book = xlsxwriter.Workbook(str(tmp_path / "col.xlsx"))
+    sheet = book.add_worksheet()
+    for r, row in enumerate([["SKU", "Note"], ["S-0", "a"], ["S-1", "b"]]):
+        sheet.write_row(r, 0, row)
+    sheet.set_column(1, 1, None, None, {"hidden": True})
+    book.close()
+    assert [cells for _, cells in read(tmp_path / "col.xlsx")[1]] == [["S-0", "a"], ["S-1", "b"]]
+    # A sheet XML over a megabyte, its last data row but one hidden.
+    many = [["SKU", "Name"], *([f"S-{i}", "x" * 40] for i in range(30_000))]
+    skus = [
+        cells[0] for _, cells in read(write_xlsx(tmp_path / "m.xlsx", many, hidden={29_999}))[1]
+    ]
+    assert len(skus) == 29_999
+    assert "S-29998" not in skus
+    assert skus[-1] == "S-29999"
 
 
 def test_xlsx_chosen_sheet_and_first_visible_sheet(tmp_path):
