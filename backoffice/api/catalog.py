@@ -55,6 +55,20 @@ def _filtered(model, args: dict):
     return query
 
 
+def product_id_by_sku(sku: str) -> int | None:
+    """The id of the product with the SKU a URL names (any case: SKUs are stored upper case)."""
+    return db.session.scalar(select(Product.id).where(Product.sku == sku.strip().upper()))
+
+
+def book_id_by_isbn(isbn: str) -> int | None:
+    """The id of the book with the ISBN a URL names (ISBN-13, or an ISBN-10 or hyphenated
+    form of it); None also when it is no ISBN."""
+    try:
+        return db.session.scalar(select(Book.id).where(Book.isbn == normalise_isbn(isbn)))
+    except IsbnError:
+        return None
+
+
 def _get(model, **where):
     row = db.session.scalars(select(model).filter_by(**where)).first()
     if row is None:

@@ -13,17 +13,15 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import request, url_for
 from flask_smorest import abort
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.api.auth import current_key, requires
-from backoffice.api.catalog import ID, books, products
+from backoffice.api.catalog import ID, book_id_by_isbn, books, product_id_by_sku, products
 from backoffice.api.schemas import BookSchema, ProductSchema
 from backoffice.api.versions import check_if_match, row_etag
 from backoffice.extensions import db
 from backoffice.models import Book, Product
 from backoffice.services import audit, catalog_edits
-from backoffice.services.catalog import IsbnError, normalise_isbn
 from backoffice.services.changes import compare, snapshot
 
 
@@ -151,17 +149,6 @@ def _patch(model, schema, row_id: int | None, body: dict):
     return row, 200, {"ETag": row_etag(schema, row)}
 
 
-def _product_id(sku: str) -> int | None:
-    return db.session.scalar(select(Product.id).where(Product.sku == sku.strip().upper()))
-
-
-def _book_id(isbn: str) -> int | None:
-    try:
-        return db.session.scalar(select(Book.id).where(Book.isbn == normalise_isbn(isbn)))
-    except IsbnError:
-        return None
-
-
 @products.route("", methods=["POST"])
 @products.arguments(ProductInSchema)
 @products.response(201, ProductSchema)
@@ -188,7 +175,7 @@ def patch_product(body, product_id):
 @requires("catalog:write")
 def patch_product_by_sku(body, sku):
     """Change the fields of the product with this SKU; needs If-Match, as by id."""
-    return _patch(Product, ProductSchema, _product_id(sku), body)
+    return _patch(Product, ProductSchema, product_id_by_sku(sku), body)
 
 
 @books.route("", methods=["POST"])
@@ -217,4 +204,4 @@ def patch_book(body, book_id):
 @requires("catalog:write")
 def patch_book_by_isbn(body, isbn):
     """Change the fields of the book with this ISBN; needs If-Match, as by id."""
-    return _patch(Book, BookSchema, _book_id(isbn), body)
+    return _patch(Book, BookSchema, book_id_by_isbn(isbn), body)

@@ -12,11 +12,11 @@ from flask_smorest import abort
 from sqlalchemy import select
 
 from backoffice.api.auth import current_key, requires
-from backoffice.api.catalog import books, products
+from backoffice.api.catalog import book_id_by_isbn, books, product_id_by_sku, products
 from backoffice.extensions import db
 from backoffice.models import Book, Product
 from backoffice.services import audit, catalog_bulk
-from backoffice.services.catalog import IsbnError, normalise_isbn
+from backoffice.services.catalog import normalise_isbn
 
 
 class AdjustmentSchema(ma.Schema):
@@ -72,7 +72,7 @@ def _adjust(model, row_id: int, label: str, body: dict) -> dict:
 @requires("stock:write")
 def adjust_product_stock(body, sku):
     """Adjust a product's stock atomically; 409 with the current stock if it would go below 0."""
-    product_id = db.session.scalar(select(Product.id).where(Product.sku == sku.strip().upper()))
+    product_id = product_id_by_sku(sku)
     if product_id is None:
         abort(404, message="No such product.")
     return _adjust(Product, product_id, f"product {sku.strip().upper()}", body)
@@ -84,11 +84,7 @@ def adjust_product_stock(body, sku):
 @requires("stock:write")
 def adjust_book_stock(body, isbn):
     """Adjust a book's stock atomically; 409 with the current stock if it would go below 0."""
-    try:
-        isbn = normalise_isbn(isbn)
-    except IsbnError:
-        abort(404, message="No such book.")
-    book_id = db.session.scalar(select(Book.id).where(Book.isbn == isbn))
+    book_id = book_id_by_isbn(isbn)
     if book_id is None:
         abort(404, message="No such book.")
-    return _adjust(Book, book_id, f"book {isbn}", body)
+    return _adjust(Book, book_id, f"book {normalise_isbn(isbn)}", body)
