@@ -7,8 +7,6 @@ never a float.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import marshmallow as ma
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
@@ -84,11 +82,7 @@ class OrderItemSchema(SQLAlchemyAutoSchema):
         include_fk = True
         fields = ("product_id", "sku", "quantity", "unit_price")
 
-    # An item is an OrderItem, or a row of an order page that carries the SKU itself.
-    sku = ma.fields.Function(
-        lambda item: item["sku"] if isinstance(item, Mapping) else item.product.sku,
-        dump_only=True,
-    )
+    sku = ma.fields.Function(lambda item: item.product.sku, dump_only=True)
     unit_price = Money
 
 
